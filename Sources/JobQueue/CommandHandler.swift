@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import Subprocess
+import Synchronization
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program named in the worker host's handlers file, without a shell.
+///
+/// The payload goes to the program's stdin as JSON; EXECUTION_ID, ATTEMPT, IDEMPOTENCY_KEY,
+/// JOB_TYPE, QUEUE and TRACEPARENT go in its environment (with PATH, HOME, LANG and the
+/// handler's own variables; never the runner's DATABASE_URL). Exit 0 is success and stdout is
+/// the result; otherwise the tail of stderr is the error. Both are bounded: a handler that
+/// prints gigabytes is drained, not stored. The program runs in its own process group, and a
+/// cancelled attempt (timeout, shutdown, lost claim) kills the whole group.
+public struct CommandHandler: JobHandler {
+    /// One handler definition from the handlers file.
+    public struct Definition: Sendable, Equatable {
+        /// Absolute path of the program.
+        public var executable: String
+        /// Arguments after the program.
+        public var arguments: [String]
+        /// Extra environment variables.
+        public var environment: [String: String]
+        /// This job type's timeout, overriding JOB_TIMEOUT (an execution's own timeout wins over both).
+        public var timeout: Duration?
+
+        public init(executable: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration? = nil) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environment = environment
+            self.timeout = timeout
+        }
+    }
+
+    /// What the handler runs.
+    public let definition: Definition
+    /// The most stdout bytes kept as a result.
+    public var resultLimitBytes: Int
+    /// The most stderr bytes kept (the end of it) as the error.
+    public var errorTailBytes: Int
+
+    public init(definition: Definition, resultLimitBytes: Int = 1 << 20, errorTailBytes: Int = 4096) {
+        self.definition = definition
+        self.resultLimitBytes = resultLimitBytes
+        self.errorTailBytes = errorTailBytes
+    }
+
+    /// Why a command's attempt failed.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public func run(_ execution: ClaimedExecution, logger: Logger) async throws -> String? {
+        var options = PlatformOptions()
+        options.processGroupID = 0  // its own group, so that a kill reaches its children too
+        let processGroup = Mutex<pid_t?>(nil)
+        let resultLimit = resultLimitBytes
+        let tailLimit = errorTailBytes
+        let outcome: ExecutionResult<(OutputHead, OutputTail), SequenceOutput, SequenceOutput>
+        do {
+            outcome = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    .path(FilePath(definition.executable)),
+                    arguments: Arguments(definition.arguments),
+                    environment: .custom(environment(for: execution)),
+                    platformOptions: options,
+                    input: .string(execution.payload),
+                    output: .sequence,
+                    error: .sequence
+                ) { running in
+                    let pid = running.processIdentifier.value
+                    processGroup.withLock { $0 = pid }
+                    if Task.isCancelled { _ = kill(-pid, SIGKILL) }
+                    async let head = OutputHead.collect(running.standardOutput, limit: resultLimit)
+                    async let tail = OutputTail.collect(running.standardError, limit: tailLimit)
+                    return try await (head, tail)
+                }
+            } onCancel: {
+                if let pid = processGroup.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
+            }
+        } catch let error as SubprocessError {
+            throw Failure(description: "cannot run \(definition.executable): \(error)")
+        }
+        let (head, tail) = outcome.closureResult
+        switch outcome.terminationStatus {
+        case .exited(0):
+            guard !head.overflowed else {
+                throw Failure(description: "result is larger than the limit of \(resultLimit) bytes")
+            }
+            return Self.resultJSON(head.bytes)
+        case .exited(let code):
+            throw Failure(description: "exit status \(code): \(tail.text)")
+        case .signaled(let signal):
+            throw Failure(description: "killed by signal \(signal): \(tail.text)")
+        }
+    }
+
+    private func environment(for execution: ClaimedExecution) -> [Environment.Key: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var values: [String: String] = [
+            "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+        ]
+        for name in ["HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"] {
+            if let value = inherited[name] { values[name] = value }
+        }
+        for (name, value) in definition.environment { values[name] = value }
+        values["EXECUTION_ID"] = String(execution.executionID)
+        values["ATTEMPT"] = String(execution.attempt)
+        values["MAX_ATTEMPTS"] = String(execution.maxAttempts)
+        values["JOB_TYPE"] = execution.jobType
+        values["QUEUE"] = execution.queue
+        values["WORKER_ID"] = execution.workerID
+        if let key = execution.idempotencyKey { values["IDEMPOTENCY_KEY"] = key }
+        if let trace = execution.traceContext { values["TRACEPARENT"] = trace }
+        var keyed: [Environment.Key: String] = [:]
+        for (name, value) in values { keyed[Environment.Key(stringLiteral: name)] = value }
+        return keyed
+    }
+
+    /// stdout as a JSON result: JSON as it is, other text as a JSON string, nothing as nil.
+    static func resultJSON(_ bytes: [UInt8]) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        if let data = text.data(using: .utf8),
+            (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+        {
+            return text
+        }
+        return JSONText.string(text)
+    }
+}
+
+/// The first bytes of a stream, up to a limit; the rest is read and dropped.
+struct OutputHead: Sendable {
+    var bytes: [UInt8] = []
+    var overflowed = false
+
+    static func collect(_ stream: SubprocessOutputSequence, limit: Int) async throws -> OutputHead {
+        var head = OutputHead()
+        for try await buffer in stream {
+            guard !head.overflowed else { continue }
+            buffer.withUnsafeBytes { raw in
+                let room = limit - head.bytes.count
+                if raw.count > room {
+                    head.bytes.append(contentsOf: raw.prefix(max(room, 0)))
+                    head.overflowed = true
+                } else {
+                    head.bytes.append(contentsOf: raw)
+                }
+            }
+        }
+        return head
+    }
+}
+
+/// The last bytes of a stream, up to a limit.
+struct OutputTail: Sendable {
+    var bytes: [UInt8] = []
+    var truncated = false
+
+    var text: String {
+        let decoded = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = decoded.isEmpty ? "(no output on stderr)" : decoded
+        return truncated ? "…" + body : body
+    }
+
+    static func collect(_ stream: SubprocessOutputSequence, limit: Int) async throws -> OutputTail {
+        var tail = OutputTail()
+        for try await buffer in stream {
+            buffer.withUnsafeBytes { raw in
+                tail.bytes.append(contentsOf: raw.suffix(limit))
+            }
+            if tail.bytes.count > limit {
+                tail.bytes.removeFirst(tail.bytes.count - limit)
+                tail.truncated = true
+            }
+        }
+        return tail
+    }
+}

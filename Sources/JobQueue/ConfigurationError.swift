@@ -1,0 +1,87 @@
+import Foundation
+
+/// A setting with a value that cannot be used; raised before any database work.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The setting's environment name (and flag), e.g. `WORKER_CONCURRENCY (--max-jobs)`.
+    public var setting: String
+    /// The value as given (never a secret: DATABASE_URL problems are reported without it).
+    public var value: String
+    /// What would be accepted.
+    public var expected: String
+
+    public init(setting: String, value: String, expected: String) {
+        self.setting = setting
+        self.value = value
+        self.expected = expected
+    }
+
+    public var description: String {
+        "invalid \(setting): '\(value)'; expected \(expected)"
+    }
+}
+
+/// Parsers for the value forms settings share.
+public enum SettingParser {
+    /// Parses `500ms`, `30s`, `5m`, `1h` or bare seconds (decimals allowed) into a positive duration.
+    public static func duration(_ text: String, setting: String, allowZero: Bool = false) throws(ConfigurationError) -> Duration {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var number = Substring(trimmed)
+        var scale = 1.0
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            number = trimmed.dropLast(suffix.count)
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value.isFinite, value >= 0, allowZero || value > 0 else {
+            throw ConfigurationError(
+                setting: setting, value: text,
+                expected: "a \(allowZero ? "non-negative" : "positive") duration such as 500ms, 30s, 5m, 1h or a number of seconds")
+        }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+
+    /// Parses a whole number within a range.
+    public static func integer(_ text: String, setting: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ConfigurationError(setting: setting, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// Parses a positive decimal number (e.g. STALE_THRESHOLD_MINUTES=0.1).
+    public static func positiveNumber(_ text: String, setting: String) throws(ConfigurationError) -> Double {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
+            throw ConfigurationError(setting: setting, value: text, expected: "a positive number (decimals allowed)")
+        }
+        return value
+    }
+
+    /// Splits a comma list, dropping blanks.
+    public static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Parses a comma list of priorities (names or numbers).
+    public static func priorities(_ text: String, setting: String) throws(ConfigurationError) -> [Priority] {
+        var result: [Priority] = []
+        for item in list(text) {
+            guard let priority = Priority(parsing: item) else {
+                throw ConfigurationError(setting: setting, value: text, expected: "a comma list of high, normal, low (or 0, 1, 2)")
+            }
+            if !result.contains(priority) { result.append(priority) }
+        }
+        guard !result.isEmpty else {
+            throw ConfigurationError(setting: setting, value: text, expected: "a comma list of high, normal, low (or 0, 1, 2)")
+        }
+        return result
+    }
+
+    /// Checks queue names or job types against ``NameRule``.
+    public static func names(_ items: [String], setting: String) throws(ConfigurationError) -> [String] {
+        for item in items where !NameRule.isValid(item) {
+            throw ConfigurationError(setting: setting, value: item, expected: NameRule.description)
+        }
+        return items
+    }
+}

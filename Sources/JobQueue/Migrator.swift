@@ -1,0 +1,88 @@
+import Logging
+import PGClient
+
+/// Applies the missing migrations in order, then the SQL API, under an advisory lock so that
+/// several `runner migrate` (or runners starting together) never apply a file twice.
+public struct Migrator: Sendable {
+    /// The advisory lock key (an arbitrary constant: "skipper" in ASCII).
+    static let lockKey: Int64 = 0x736b_6970_7065_72
+
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// What a migrate run did.
+    public struct Outcome: Sendable, Equatable {
+        /// Versions applied by this run.
+        public var appliedVersions: [Int] = []
+        /// Whether the SQL API file was (re)installed.
+        public var functionsInstalled = false
+    }
+
+    /// Brings the schema of the connection's database (and search_path) up to date.
+    @discardableResult
+    public func migrate(on connection: PGConnection) async throws -> Outcome {
+        try await connection.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
+        do {
+            let outcome = try await applyMissing(on: connection)
+            try await connection.query("SELECT pg_advisory_unlock($1)", [Self.lockKey])
+            return outcome
+        } catch {
+            if !connection.isBroken { _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
+            throw error
+        }
+    }
+
+    private func applyMissing(on connection: PGConnection) async throws -> Outcome {
+        var outcome = Outcome()
+        try await connection.execute("""
+            CREATE TABLE IF NOT EXISTS skipper_schema_migrations (
+                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """)
+        let appliedRows = try await connection.query("SELECT version FROM skipper_schema_migrations")
+        let applied = Set(try appliedRows.map { try $0.decode("version", as: Int.self) })
+        for migration in SQLFiles.migrations where !applied.contains(migration.version) {
+            try await connection.withTransaction { tx in
+                try await tx.execute(migration.sql)
+                try await tx.query(
+                    "INSERT INTO skipper_schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
+                    [migration.version, migration.name])
+            }
+            logger.info("migration applied", metadata: ["status": "migrated", "version": "\(migration.version)", "name": "\(migration.name)"])
+            outcome.appliedVersions.append(migration.version)
+        }
+        let functionsName = "functions:" + (try await connection.query("SELECT md5($1) AS sum", [SQLFiles.functions])[0].decode("sum", as: String.self))
+        let installed = try await connection.query(
+            "SELECT 1 FROM skipper_schema_migrations WHERE version = 0 AND name = $1", [functionsName])
+        if installed.isEmpty {
+            try await connection.withTransaction { tx in
+                try await tx.execute(SQLFiles.functions)
+                try await tx.query("""
+                    INSERT INTO skipper_schema_migrations (version, name) VALUES (0, $1)
+                    ON CONFLICT (version) DO UPDATE SET name = excluded.name, applied_at = now()
+                    """, [functionsName])
+            }
+            logger.info("SQL API installed", metadata: ["status": "migrated", "file": "sql/functions.sql"])
+            outcome.functionsInstalled = true
+        }
+        return outcome
+    }
+
+    /// Whether every migration and the current SQL API are installed (used before a runner starts work).
+    public func isUpToDate(on connection: PGConnection) async throws -> Bool {
+        let exists = try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL AS present")
+        guard try exists[0].decode("present", as: Bool.self) else { return false }
+        let rows = try await connection.query("SELECT version, name FROM skipper_schema_migrations")
+        var versions = Set<Int>()
+        var functionsName = ""
+        for row in rows {
+            let version = try row.decode("version", as: Int.self)
+            versions.insert(version)
+            if version == 0 { functionsName = try row.decode("name", as: String.self) }
+        }
+        let expected = "functions:" + (try await connection.query("SELECT md5($1) AS sum", [SQLFiles.functions])[0].decode("sum", as: String.self))
+        return SQLFiles.migrations.allSatisfy { versions.contains($0.version) } && functionsName == expected
+    }
+}

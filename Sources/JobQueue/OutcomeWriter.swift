@@ -1,0 +1,130 @@
+import Logging
+import PGClient
+import Synchronization
+
+/// Writes finished attempts in batches on its own connection.
+///
+/// Handlers hand in outcomes with ``submit(_:)`` and move on; the writer takes everything
+/// pending, writes it in one statement per kind, and takes the next batch that gathered
+/// meanwhile, so batches grow with load and no timer delays a lone completion. An outcome is
+/// forgotten only when the database accepted it or the fence refused it: after a lost
+/// connection the same batch is written again on a new one.
+final class OutcomeWriter: Sendable {
+    private struct State {
+        var pending: [ExecutionStore.Outcome] = []
+        var finishing = false
+        var writing = 0
+    }
+
+    private let state = Mutex(State())
+    private let wake = WakeSignal()
+    private let connectionString: PGConnectionString
+    private let batchSize: Int
+    private let logger: Logger
+    private let onWritten: @Sendable (ExecutionStore.Outcome, String?) -> Void
+
+    /// - Parameter onWritten: called for each outcome with the new status, or nil when the fence refused it.
+    init(connectionString: PGConnectionString, batchSize: Int, logger: Logger,
+         onWritten: @escaping @Sendable (ExecutionStore.Outcome, String?) -> Void) {
+        self.connectionString = connectionString
+        self.batchSize = batchSize
+        self.logger = logger
+        self.onWritten = onWritten
+    }
+
+    /// Queues an outcome for writing.
+    func submit(_ outcome: ExecutionStore.Outcome) {
+        state.withLock { $0.pending.append(outcome) }
+        wake.signal()
+    }
+
+    /// Outcomes not yet written.
+    var backlog: Int { state.withLock { $0.pending.count + $0.writing } }
+
+    /// Asks ``run(until:)`` to return once everything pending is written.
+    func finish() {
+        state.withLock { $0.finishing = true }
+        wake.signal()
+    }
+
+    /// Writes until ``finish()`` was called and nothing is pending, or until `deadline` passes
+    /// after finish (then what is left stays `running` for the reaper, and is logged).
+    func run(finishDeadline: Duration) async {
+        let connection = ManagedConnection(connectionString: connectionString, role: "outcomes", logger: logger)
+        var finishStarted: ContinuousClock.Instant?
+        while true {
+            let (batch, finishing): ([ExecutionStore.Outcome], Bool) = state.withLock { state in
+                let count = min(state.pending.count, batchSize)
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                state.writing = batch.count
+                return (batch, state.finishing)
+            }
+            if finishing, finishStarted == nil { finishStarted = .now }
+            if batch.isEmpty {
+                if finishing { break }
+                await wake.wait(timeout: .seconds(1))
+                continue
+            }
+            var written = false
+            while !written {
+                do {
+                    let db = try await connection.get()
+                    let result = try await write(batch, on: db)
+                    connection.succeeded()
+                    report(batch, result)
+                    written = true
+                } catch {
+                    if let started = finishStarted, ContinuousClock.now - started > finishDeadline {
+                        logger.error("giving up writing outcomes at shutdown; the executions stay running until the reaper rescues them", metadata: [
+                            "status": "error", "executions": "\(batch.map(\.executionID))", "error": "\(error)",
+                        ])
+                        state.withLock { $0.pending.removeAll() }
+                        break
+                    }
+                    await connection.failed(error)
+                }
+            }
+            state.withLock { $0.writing = 0 }
+        }
+        await connection.close()
+    }
+
+    private func write(_ batch: [ExecutionStore.Outcome], on db: PGConnection) async throws -> ExecutionStore.WriteResult {
+        do {
+            return try await ExecutionStore.write(batch, on: db)
+        } catch let error as PGError where !error.isConnectionError && batch.count > 1 {
+            // One bad outcome (say, a result the database refuses) must not hold back the rest:
+            // write them one at a time, and record a refused result as a failed attempt.
+            logger.warning("batch write failed, writing outcomes one by one", metadata: ["error": "\(error)"])
+            var combined = ExecutionStore.WriteResult()
+            for item in batch {
+                let single = try await writeSingle(item, on: db)
+                combined.accepted.merge(single.accepted) { $1 }
+                combined.refused += single.refused
+            }
+            return combined
+        } catch let error as PGError where !error.isConnectionError {
+            return try await writeSingle(batch[0], on: db, after: error)
+        }
+    }
+
+    private func writeSingle(_ item: ExecutionStore.Outcome, on db: PGConnection, after previous: PGError? = nil) async throws -> ExecutionStore.WriteResult {
+        if previous == nil {
+            do {
+                return try await ExecutionStore.write([item], on: db)
+            } catch let error as PGError where !error.isConnectionError {
+                return try await writeSingle(item, on: db, after: error)
+            }
+        }
+        var replacement = item
+        replacement.outcome = .failed(error: "the outcome could not be stored: \(previous?.message ?? "unknown error")")
+        return try await ExecutionStore.write([replacement], on: db)
+    }
+
+    private func report(_ batch: [ExecutionStore.Outcome], _ result: ExecutionStore.WriteResult) {
+        for item in batch {
+            onWritten(item, result.accepted[item.executionID])
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import PGClient
+
+/// `runner run-once`: register, claim at most one execution, run it, write its outcome, stop.
+public enum RunOnce {
+    /// What happened.
+    public enum Result: Sendable, Equatable {
+        case nothingToDo
+        case completed(Int64)
+        /// The attempt failed; `status` is where the execution went (queued for a retry, or failed).
+        case failed(Int64, status: String, error: String)
+    }
+
+    public static func run(
+        configuration: WorkerConfiguration, connectionString: PGConnectionString, handlers: HandlerRegistry, logger: Logger
+    ) async throws -> Result {
+        let connection = try await PGConnection.connect(to: connectionString, logger: logger)
+        guard try await Migrator(logger: logger).isUpToDate(on: connection) else { throw Worker.SchemaNotReady() }
+        let workerID = WorkerRegistry.newWorkerID()
+        let jobTypes = configuration.claimableJobTypes(registry: handlers)
+        try await WorkerRegistry.register(WorkerRegistry.Registration(
+            workerID: workerID, hostname: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier,
+            mode: configuration.mode, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
+            concurrency: 1, heartbeatInterval: configuration.heartbeatInterval, version: configuration.version), on: connection)
+        let claimed = try await ExecutionStore.claim(
+            on: connection, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
+            limit: 1, workerID: workerID)
+        guard let execution = claimed.first else {
+            try await WorkerRegistry.markStopped(workerID: workerID, on: connection)
+            return .nothingToDo
+        }
+        let jobLogger = Attempt.logger(for: execution, base: logger)
+        jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
+        let (attempt, _) = await Attempt.run(execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger)
+        let outcome: ExecutionOutcome
+        switch attempt {
+        case .ended(let ended): outcome = ended
+        case .interrupted: outcome = .released
+        }
+        let written = try await ExecutionStore.write(
+            [ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome)],
+            on: connection)
+        try await WorkerRegistry.markStopped(workerID: workerID, on: connection)
+        let status = written.accepted[execution.executionID] ?? "refused by the fence"
+        switch outcome {
+        case .succeeded: return status == "completed" ? .completed(execution.executionID) : .failed(execution.executionID, status: status, error: "outcome refused")
+        case .failed(let error): return .failed(execution.executionID, status: status, error: error)
+        case .released: return .failed(execution.executionID, status: status, error: "interrupted")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// A numbered schema change from `migrations/`, embedded in the binary.
+public struct Migration: Sendable {
+    /// The number that orders migrations (the file's prefix).
+    public let version: Int
+    /// The file name without `.sql`.
+    public let name: String
+    /// The SQL text (it records itself in `skipper_schema_migrations`).
+    public let sql: String
+}
+
+/// The SQL files the queue installs, compiled into the binary so `runner migrate` needs no files
+/// on the host. (`Sources/JobQueue/SQL` holds symlinks to the repository's `migrations/` and `sql/`.)
+public enum SQLFiles {
+    /// Every migration, in order. A new file in `migrations/` gets a line here (a test checks it).
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "0001_schema", sql: text(PackageResources._001_schema_sql)),
+    ]
+
+    /// `sql/functions.sql`: the SQL API, re-applied by migrate whenever its text changes.
+    public static let functions = text(PackageResources.functions_sql)
+
+    /// `sql/diagnostics.sql`: the operator's psql queries.
+    public static let diagnostics = text(PackageResources.diagnostics_sql)
+
+    private static func text(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+}

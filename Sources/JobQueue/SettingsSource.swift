@@ -1,0 +1,52 @@
+import Configuration
+import Foundation
+import PGClient
+import SystemPackage
+
+/// Where a setting's value comes from, in order: the command-line flag, the process
+/// environment, the `--env-file`, the default. Values are trimmed (a trailing space in an env
+/// file is a classic outage).
+public struct SettingsSource: Sendable {
+    private let environment: EnvironmentVariablesProvider
+    private let environmentFile: EnvironmentVariablesProvider?
+
+    /// A source over the process environment and, when given, an env file.
+    /// - Throws: ``ConfigurationError`` naming `--env-file` when the file cannot be read.
+    public init(envFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws(ConfigurationError) {
+        self.environment = EnvironmentVariablesProvider(environmentVariables: environment)
+        if let envFile {
+            do {
+                self.environmentFile = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(envFile))
+            } catch {
+                throw ConfigurationError(setting: "--env-file", value: envFile, expected: "a readable file of NAME=value lines")
+            }
+        } else {
+            self.environmentFile = nil
+        }
+    }
+
+    /// The value of a setting: the flag's when given, else the environment's, else the env file's.
+    public func value(_ name: String, flag: String? = nil) -> String? {
+        if let flag { return flag.trimmingCharacters(in: .whitespaces) }
+        for provider in [environment, environmentFile].compactMap({ $0 }) {
+            if let value = try? provider.environmentValue(forName: name) {
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { return trimmed }
+            }
+        }
+        return nil
+    }
+
+    /// DATABASE_URL, required; checked with libpq's parser (errors never echo it).
+    public func databaseURL(flag: String?) throws(ConfigurationError) -> PGConnectionString {
+        guard let raw = value("DATABASE_URL", flag: flag) else {
+            throw ConfigurationError(setting: "DATABASE_URL (--database-url)", value: "", expected: "a libpq URL or conninfo string; it is required")
+        }
+        do {
+            return try PGConnectionString(raw)
+        } catch {
+            throw ConfigurationError(setting: "DATABASE_URL (--database-url)", value: "(hidden)", expected: "a libpq URL or conninfo string (\(error.message))")
+        }
+    }
+}
+

@@ -1,0 +1,369 @@
+import Foundation
+import Logging
+import PGClient
+import ServiceLifecycle
+import Synchronization
+
+/// The runner's long-running worker (`runner poll`): claims executions with
+/// `FOR UPDATE SKIP LOCKED`, runs their handlers, writes outcomes in fenced batches, keeps a
+/// heartbeat, wakes on NOTIFY (polling only as the fallback), and shuts down gracefully.
+///
+/// Its loops each own a connection: claim, outcomes, heartbeat, listen. When its heartbeat row
+/// says `dead` (the reaper gave its work away), or no heartbeat could be written for longer than
+/// the stale threshold, it stops its handlers, forgets their outcomes (the fence would refuse
+/// them) and registers again under a new worker id.
+public final class Worker: Service, Sendable {
+    /// Everything the worker needs besides its configuration.
+    public let configuration: WorkerConfiguration
+    private let connectionString: PGConnectionString
+    private let handlers: HandlerRegistry
+    private let logger: Logger
+    private let observer: WorkerObserver
+
+    private struct State {
+        var workerID: String
+        var active = 0
+        var stopping = false
+        var declaredDead = false
+        var generation = 0
+        var lastHeartbeat = ContinuousClock.now
+    }
+
+    private let state: Mutex<State>
+    private let wake = WakeSignal()
+    private let outcomes: OutcomeWriter
+
+    public init(
+        configuration: WorkerConfiguration, connectionString: PGConnectionString, handlers: HandlerRegistry,
+        logger: Logger, observer: WorkerObserver = WorkerObserver()
+    ) {
+        self.configuration = configuration
+        self.connectionString = connectionString
+        self.handlers = handlers
+        self.logger = logger
+        self.observer = observer
+        self.state = Mutex(State(workerID: WorkerRegistry.newWorkerID()))
+        let logger = logger
+        self.outcomes = OutcomeWriter(
+            connectionString: connectionString, batchSize: configuration.completionBatchSize, logger: logger
+        ) { item, status in
+            var metadata: Logger.Metadata = [
+                LogKey.executionID: "\(item.executionID)", LogKey.workerID: "\(item.workerID)", LogKey.attempt: "\(item.attempt)",
+            ]
+            if let status {
+                observer.outcomeWritten(item, status: status)
+                metadata["new_status"] = "\(status)"
+                logger.debug("outcome written", metadata: metadata)
+            } else {
+                metadata[LogKey.status] = "outcome_refused"
+                logger.warning("outcome refused by the fence: the execution was rescued, cancelled or re-claimed meanwhile", metadata: metadata)
+            }
+        }
+    }
+
+    /// The current worker id (changes when the runner re-registers).
+    public var workerID: String { state.withLock { $0.workerID } }
+
+    /// Executions running now.
+    public var activeJobs: Int { state.withLock { $0.active } }
+
+    /// Starts shutting down as SIGTERM would (for programs that drive the worker themselves).
+    public func beginShutdown() {
+        let first = state.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        if first {
+            logger.notice("shutting down: no new claims; running handlers get the shutdown grace", metadata: [
+                LogKey.status: "\(LogStatus.stopping)", LogKey.workerID: "\(workerID)",
+                "grace_ms": "\(configuration.shutdownGrace.milliseconds)", "active_jobs": "\(activeJobs)",
+            ])
+        }
+        wake.signal()
+    }
+
+    public func run() async throws {
+        let claimable = configuration.claimableJobTypes(registry: handlers)
+        logger.info("runner starting", metadata: [
+            LogKey.status: "\(LogStatus.starting)", LogKey.workerID: "\(workerID)", "mode": "\(configuration.mode.rawValue)",
+            "queues": "\(configuration.queues.joined(separator: ","))",
+            "priorities": "\(configuration.priorities.map(\.description).joined(separator: ","))",
+            "job_types": "\(claimable.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
+            "database": "\(connectionString.redacted)",
+        ])
+        if configuration.mode == .schedulerOnly {
+            logger.notice("scheduler-only mode: this runner claims no executions; it only keeps its heartbeat")
+        } else if claimable.isEmpty {
+            logger.warning("no job type to claim: none of WORKER_JOB_TYPES has a handler on this runner", metadata: [
+                LogKey.status: "\(LogStatus.error)",
+            ])
+        }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                let claimConnection = ManagedConnection(
+                    connectionString: connectionString, role: "claim", logger: logger,
+                    // A claim lost in a server crash only makes the execution claimable again
+                    // (at-least-once), so the claim's commit need not wait for the WAL flush.
+                    setup: "SET synchronous_commit = off")
+                guard await register(on: claimConnection) else { return }
+                observer.ready()
+                group.addTask { await self.outcomes.run(finishDeadline: self.configuration.shutdownGrace) }
+                group.addTask { await self.heartbeatLoop() }
+                group.addTask { await self.listenLoop() }
+                await self.claimLoop(connection: claimConnection, jobTypes: claimable)
+                self.outcomes.finish()
+                await self.markStopped(on: claimConnection)
+                await claimConnection.close()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.beginShutdown()
+        }
+        logger.notice("runner stopped", metadata: [LogKey.status: "stopped", LogKey.workerID: "\(workerID)"])
+    }
+
+    // MARK: - Registration
+
+    private func registration() -> WorkerRegistry.Registration {
+        WorkerRegistry.Registration(
+            workerID: workerID, hostname: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier,
+            mode: configuration.mode, queues: configuration.queues, priorities: configuration.priorities,
+            jobTypes: configuration.claimableJobTypes(registry: handlers), concurrency: configuration.concurrency,
+            heartbeatInterval: configuration.heartbeatInterval, version: configuration.version)
+    }
+
+    /// Registers the current worker id; retries until it works or the runner stops.
+    private func register(on connection: ManagedConnection) async -> Bool {
+        while !state.withLock({ $0.stopping }) {
+            do {
+                let db = try await connection.get()
+                guard try await Migrator(logger: logger).isUpToDate(on: db) else {
+                    throw SchemaNotReady()
+                }
+                try await WorkerRegistry.register(registration(), on: db)
+                connection.succeeded()
+                state.withLock {
+                    $0.lastHeartbeat = .now
+                    $0.declaredDead = false
+                }
+                logger.info("registered", metadata: [LogKey.status: "registered", LogKey.workerID: "\(workerID)"])
+                return true
+            } catch {
+                await connection.failed(error, cap: .seconds(5))
+            }
+        }
+        return false
+    }
+
+    struct SchemaNotReady: Error, CustomStringConvertible {
+        var description: String { "the database schema is missing or out of date: run `runner migrate`" }
+    }
+
+    private func markStopped(on connection: ManagedConnection) async {
+        let id = workerID
+        for _ in 0..<3 {
+            do {
+                try await WorkerRegistry.markStopped(workerID: id, on: try await connection.get())
+                return
+            } catch {
+                await connection.failed(error)
+            }
+        }
+    }
+
+    // MARK: - Claiming
+
+    private func claimLoop(connection: ManagedConnection, jobTypes: [String]) async {
+        while true {
+            let generation = state.withLock { $0.generation }
+            await withDiscardingTaskGroup { jobs in
+                await runGeneration(generation, jobs: &jobs, connection: connection, jobTypes: jobTypes)
+            }
+            let (stopping, dead) = state.withLock { ($0.stopping, $0.declaredDead) }
+            if stopping { return }
+            if dead {
+                let old = workerID
+                state.withLock {
+                    $0.workerID = WorkerRegistry.newWorkerID()
+                    $0.generation += 1
+                }
+                logger.warning("re-registering under a new worker id", metadata: [
+                    LogKey.status: "reregistering", "old_worker_id": "\(old)", LogKey.workerID: "\(workerID)",
+                ])
+                guard await register(on: connection) else { return }
+                observer.reregistered()
+            }
+        }
+    }
+
+    private func runGeneration(
+        _ generation: Int, jobs: inout DiscardingTaskGroup, connection: ManagedConnection, jobTypes: [String]
+    ) async {
+        let canClaim = configuration.mode != .schedulerOnly && !jobTypes.isEmpty
+        while true {
+            let (stopping, dead, active, workerID) = state.withLock { ($0.stopping, $0.declaredDead, $0.active, $0.workerID) }
+            if dead {
+                jobs.cancelAll()
+                return
+            }
+            if stopping {
+                await drainForShutdown(jobs: &jobs)
+                return
+            }
+            let free = configuration.concurrency - active
+            if canClaim && free > 0 {
+                logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
+                do {
+                    let db = try await connection.get()
+                    let claimed = try await ExecutionStore.claim(
+                        on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
+                        limit: free, workerID: workerID)
+                    connection.succeeded()
+                    if !claimed.isEmpty {
+                        state.withLock { $0.active += claimed.count }
+                        observer.claimed(claimed)
+                        for execution in claimed {
+                            jobs.addTask { await self.execute(execution, generation: generation) }
+                        }
+                    }
+                    // A full batch means more may be waiting: claim again as soon as a slot frees.
+                    if claimed.count == free { continue }
+                } catch {
+                    await connection.failed(error)
+                    continue
+                }
+            }
+            await wake.wait(timeout: configuration.pollInterval)
+        }
+    }
+
+    /// Gives running handlers the shutdown grace, then stops the rest (they are given back).
+    private func drainForShutdown(jobs: inout DiscardingTaskGroup) async {
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while state.withLock({ $0.active }) > 0 {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero {
+                logger.warning("shutdown grace over: stopping the handlers still running; their executions go back to the queue", metadata: [
+                    LogKey.status: "\(LogStatus.stopping)", "active_jobs": "\(activeJobs)",
+                ])
+                jobs.cancelAll()
+                return
+            }
+            await wake.wait(timeout: min(left, .milliseconds(200)))
+        }
+    }
+
+    // MARK: - Running one execution
+
+    private func execute(_ execution: ClaimedExecution, generation: Int) async {
+        let jobLogger = Attempt.logger(for: execution, base: logger)
+        jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
+        let (result, duration) = await Attempt.run(
+            execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger)
+        let (stopping, dead, currentGeneration) = state.withLock { ($0.stopping, $0.declaredDead, $0.generation) }
+        let outcome: ExecutionOutcome?
+        switch result {
+        case .ended(let ended):
+            outcome = ended
+        case .interrupted where dead || currentGeneration != generation:
+            jobLogger.warning("handler stopped: this runner was declared dead, its claim is void", metadata: [LogKey.status: "abandoned"])
+            outcome = nil
+        case .interrupted:
+            jobLogger.notice("handler stopped at shutdown; giving the execution back", metadata: [LogKey.status: "released"])
+            outcome = stopping ? .released : .failed(error: "handler interrupted")
+        }
+        if let outcome {
+            observer.finished(execution, outcome: outcome, duration: duration)
+            outcomes.submit(ExecutionStore.Outcome(
+                executionID: execution.executionID, attempt: execution.attempt, workerID: execution.workerID, outcome: outcome))
+        }
+        state.withLock { $0.active -= 1 }
+        wake.signal()
+    }
+
+    // MARK: - Heartbeat
+
+    private func heartbeatLoop() async {
+        let connection = ManagedConnection(connectionString: connectionString, role: "heartbeat", logger: logger)
+        while !Task.isCancelled {
+            let (workerID, active, stopping, dead, last) = state.withLock {
+                ($0.workerID, $0.active, $0.stopping, $0.declaredDead, $0.lastHeartbeat)
+            }
+            if !dead {
+                do {
+                    let db = try await connection.get()
+                    let result = try await WorkerRegistry.beat(
+                        workerID: workerID, activeJobs: active, status: stopping ? "stopping" : "running", on: db)
+                    connection.succeeded()
+                    if result == .declaredDead {
+                        declareDead(workerID, reason: "its heartbeat row says dead (the reaper rescued its executions)")
+                    } else {
+                        state.withLock { if $0.workerID == workerID { $0.lastHeartbeat = .now } }
+                        observer.heartbeat()
+                    }
+                } catch {
+                    if ContinuousClock.now - last > configuration.staleThreshold {
+                        declareDead(workerID, reason: "no heartbeat could be written for longer than the stale threshold")
+                    }
+                    await connection.failed(error, cap: configuration.heartbeatInterval)
+                    continue
+                }
+            }
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+        }
+        await connection.close()
+    }
+
+    private func declareDead(_ workerID: String, reason: String) {
+        let changed = state.withLock { state in
+            guard state.workerID == workerID, !state.declaredDead else { return false }
+            state.declaredDead = true
+            return true
+        }
+        guard changed else { return }
+        logger.error("this runner is presumed dead: stopping its handlers and re-registering", metadata: [
+            LogKey.status: "\(LogStatus.error)", LogKey.workerID: "\(workerID)", "reason": "\(reason)",
+        ])
+        wake.signal()
+    }
+
+    // MARK: - Wake-ups
+
+    /// LISTENs for enqueue notifications and wakes the claim loop for this runner's queues.
+    private func listenLoop() async {
+        let connection = ManagedConnection(connectionString: connectionString, role: "listen", logger: logger)
+        let queues = Set(configuration.queues)
+        var listening = false
+        while !Task.isCancelled {
+            do {
+                let db = try await connection.get()
+                if !listening || db.isBroken {
+                    try await db.listen(QueueClient.channel)
+                    listening = true
+                    connection.succeeded()
+                    // Anything enqueued while we were not listening is found by one claim now.
+                    wake.signal()
+                }
+                if let notification = try await db.nextNotification(timeout: .seconds(60)),
+                    queues.contains(notification.payload)
+                {
+                    wake.signal()
+                }
+            } catch {
+                listening = false
+                if Task.isCancelled { break }
+                await connection.failed(error)
+            }
+        }
+        await connection.close()
+    }
+}
+
+extension JobHandler {
+    /// The handler's own timeout; nil uses the runner's JOB_TIMEOUT.
+    public var timeout: Duration? { nil }
+}
+
+extension CommandHandler {
+    public var timeout: Duration? { definition.timeout }
+}

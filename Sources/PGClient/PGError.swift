@@ -1,0 +1,94 @@
+/// An error from PostgreSQL or from talking to it.
+///
+/// It carries the server's diagnostics (SQLSTATE, severity, message, detail, hint,
+/// constraint) and says whether the connection itself is gone (``isConnectionError``),
+/// which callers use to decide between reconnecting and reporting a failed statement.
+/// Its `description` never contains a password: connection targets are always shown
+/// redacted.
+public struct PGError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; opaque so that new kinds can be added.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Base: String, Sendable, Hashable {
+            case connectionFailed, connectionLost, statementFailed, invalidValue, timeout, poolClosed, cancelled
+        }
+        fileprivate let base: Base
+        /// Opening a connection failed (unreachable, authentication, unknown database, ...).
+        public static let connectionFailed = Code(base: .connectionFailed)
+        /// An open connection broke while it was used.
+        public static let connectionLost = Code(base: .connectionLost)
+        /// The server refused a statement; the connection is still usable.
+        public static let statementFailed = Code(base: .statementFailed)
+        /// A value could not be converted to or from its PostgreSQL text form.
+        public static let invalidValue = Code(base: .invalidValue)
+        /// Waiting for the database took longer than allowed.
+        public static let timeout = Code(base: .timeout)
+        /// The pool was shut down.
+        public static let poolClosed = Code(base: .poolClosed)
+        /// The waiting task was cancelled.
+        public static let cancelled = Code(base: .cancelled)
+        public var description: String { base.rawValue }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// The primary message (from the server where there is one).
+    public var message: String
+    /// The five-character SQLSTATE, when the server sent one.
+    public var sqlState: String?
+    /// ERROR, FATAL, PANIC (non-localized), when the server sent one.
+    public var severity: String?
+    /// The server's detail line.
+    public var detail: String?
+    /// The server's hint line.
+    public var hint: String?
+    /// The name of the violated constraint.
+    public var constraint: String?
+    /// The name of the statement that failed (a prepared statement name or a short prefix of its SQL).
+    public var statement: String?
+    /// The connection target with the password removed.
+    public var target: String?
+
+    public init(
+        code: Code, message: String, sqlState: String? = nil, severity: String? = nil,
+        detail: String? = nil, hint: String? = nil, constraint: String? = nil,
+        statement: String? = nil, target: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+        self.severity = severity
+        self.detail = detail
+        self.hint = hint
+        self.constraint = constraint
+        self.statement = statement
+        self.target = target
+    }
+
+    /// True when the connection is unusable and must be replaced (lost, refused, or the server shut down).
+    public var isConnectionError: Bool {
+        if code == .connectionFailed || code == .connectionLost { return true }
+        guard let sqlState else { return false }
+        // Class 08: connection exceptions; 57P01-57P03: admin/crash shutdown, cannot connect now.
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
+    /// True for errors that a retry of the same transaction can cure (serialization failure, deadlock).
+    public var isTransient: Bool {
+        sqlState == "40001" || sqlState == "40P01"
+    }
+
+    /// SQLSTATE 25006: the server is read-only (a standby, or `default_transaction_read_only`).
+    public var isReadOnlyServer: Bool { sqlState == "25006" }
+
+    public var description: String {
+        var parts = ["\(code)"]
+        if let sqlState { parts.append("sqlstate=\(sqlState)") }
+        if let statement { parts.append("statement=\(statement)") }
+        if let target { parts.append("target=\(target)") }
+        var text = parts.joined(separator: " ") + ": " + message
+        if let detail { text += " (detail: \(detail))" }
+        if let hint { text += " (hint: \(hint))" }
+        if let constraint { text += " (constraint: \(constraint))" }
+        return text
+    }
+}

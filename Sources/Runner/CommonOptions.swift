@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import PGClient
+
+/// Options every subcommand takes: where the database is, the env file, and logging.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "libpq URL or conninfo string (DATABASE_URL). Required.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("env-file"), help: "A file of NAME=value lines read after the environment.")
+    var envFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (LOG_LEVEL). Default info.")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "logfmt or json (LOG_FORMAT). Default logfmt.")
+    var logFormat: String?
+
+    /// What a subcommand works with once its settings were checked.
+    struct Context {
+        var source: SettingsSource
+        var connectionString: PGConnectionString
+        var logger: Logger
+    }
+
+    /// Reads and checks the shared settings, then installs logging. Nothing here touches the database.
+    func prepare(label: String) async throws -> Context {
+        let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
+        let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
+        let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
+        let connectionString = try usage { () throws(ConfigurationError) in try source.databaseURL(flag: databaseURL) }
+        LoggingBootstrap.once(level: level, format: format)
+        return Context(source: source, connectionString: connectionString, logger: Logger(label: label))
+    }
+
+    static func level(_ text: String?) throws(ConfigurationError) -> Logger.Level {
+        guard let text else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: "LOG_LEVEL (--log-level)", value: text, expected: "one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+
+    static func format(_ text: String?) throws(ConfigurationError) -> StructuredLogHandler.Format {
+        guard let text else { return .logfmt }
+        guard let format = StructuredLogHandler.Format(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: "LOG_FORMAT (--log-format)", value: text, expected: "logfmt or json")
+        }
+        return format
+    }
+}
+
+/// Logging is bootstrapped once per process.
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false  // only touched from main before any task starts
+
+    static func once(level: Logger.Level, format: StructuredLogHandler.Format) {
+        guard !done else { return }
+        done = true
+        StructuredLogHandler.bootstrap(level: level, format: format)
+    }
+}
+
+/// Exit codes of `runner` (documented in the README).
+enum RunnerExit {
+    /// Success (run-once: the execution completed).
+    static let ok: Int32 = 0
+    /// A runtime failure: the database could not be reached or refused a statement.
+    static let failure: Int32 = 1
+    /// run-once: the attempt failed (it is queued again or failed for good). retry/cancel: nothing to do in that state.
+    static let attemptFailed: Int32 = 3
+    /// run-once: there was nothing to do. retry/cancel: no such execution.
+    static let nothingToDo: Int32 = 4
+    /// Invalid configuration or usage (EX_USAGE).
+    static let usage: Int32 = 64
+}
+
+/// Runs a settings check; an invalid setting prints its message and exits with the usage code.
+func usage<T>(_ body: () throws(ConfigurationError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(RunnerExit.usage)
+    }
+}
+
+func usage<T>(_ body: () async throws(ConfigurationError) -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(RunnerExit.usage)
+    }
+}
+
+/// Prints a runtime error (never a password: PGError descriptions are redacted) and exits 1.
+func runtimeFailure(_ error: any Error, logger: Logger) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    logger.error("failed", metadata: [LogKey.status: "\(LogStatus.error)", LogKey.error: "\(error)"])
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(RunnerExit.failure)
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import JobQueue
+import PGClient
+
+/// `runner migrate`: create or update the schema and the SQL API.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the missing migrations and the SQL API (safe to run twice, or from several hosts at once).")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let context = try await common.prepare(label: "skipper.migrate")
+        do {
+            let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+            let outcome = try await Migrator(logger: context.logger).migrate(on: connection)
+            await connection.close()
+            if outcome.appliedVersions.isEmpty && !outcome.functionsInstalled {
+                print("schema is up to date")
+            } else {
+                let applied = outcome.appliedVersions.map(String.init).joined(separator: ", ")
+                print("applied migrations: \(applied.isEmpty ? "none" : applied); SQL API \(outcome.functionsInstalled ? "installed" : "unchanged")")
+            }
+        } catch {
+            throw runtimeFailure(error, logger: context.logger)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct RunnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runner",
+        abstract: "Skipper's runner: claims executions from PostgreSQL and runs their handlers.",
+        discussion: """
+            Settings come from flags, then the environment, then --env-file, then defaults.
+            Exit codes: 0 ok; 1 runtime failure (database); 3 run-once attempt failed, or retry/cancel \
+            found the execution in another state; 4 run-once found nothing to do, or no such execution; \
+            64 invalid configuration or usage.
+            """,
+        version: SkipperVersion.current,
+        subcommands: [
+            PollCommand.self, RunOnceCommand.self, MigrateCommand.self, EnqueueCommand.self, StatusCommand.self,
+            RetryCommand.self, CancelCommand.self,
+        ]
+    )
+
+    static func main() async {
+        // A handler that exits without reading its stdin must not kill the runner with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+-- Skipper's SQL API: what applications (in any language) and operators call.
+-- Installed and kept current by `runner migrate` (re-applied whenever this file changes);
+-- by hand: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -1 -f sql/functions.sql
+-- Every function here only uses CREATE OR REPLACE, so applying it twice is harmless.
+
+CREATE OR REPLACE FUNCTION priority_value(p_priority text) RETURNS smallint
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE lower(trim(p_priority))
+        WHEN 'high' THEN 0 WHEN '0' THEN 0
+        WHEN 'normal' THEN 1 WHEN '1' THEN 1
+        WHEN 'low' THEN 2 WHEN '2' THEN 2
+    END::smallint
+$$;
+COMMENT ON FUNCTION priority_value(text) IS
+    'Turns a priority as a person types it (high/normal/low or 0/1/2) into its number; NULL for anything else.';
+
+CREATE OR REPLACE FUNCTION backoff_delay(p_attempt integer) RETURNS interval
+LANGUAGE sql VOLATILE AS $$
+    SELECT make_interval(secs => least(3600, power(2, least(greatest(p_attempt, 0), 12)))
+                                 * (0.5 + random() * 0.5))
+$$;
+COMMENT ON FUNCTION backoff_delay(integer) IS
+    'Delay before the next try after failed attempt N: 2^N seconds capped at 1 hour, times a random factor in [0.5, 1] (jitter).';
+
+CREATE OR REPLACE FUNCTION enqueue_execution(
+    p_job_type        text,
+    p_payload         jsonb            DEFAULT '{}'::jsonb,
+    p_queue           text             DEFAULT 'default',
+    p_priority        smallint         DEFAULT 1,
+    p_run_at          timestamptz      DEFAULT NULL,
+    p_delay           interval         DEFAULT NULL,
+    p_max_attempts    integer          DEFAULT 4,
+    p_idempotency_key text             DEFAULT NULL,
+    p_timeout_seconds double precision DEFAULT NULL,
+    p_trace_context   text             DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_id        bigint;
+    v_run_at    timestamptz := coalesce(p_run_at, now() + coalesce(p_delay, interval '0'));
+    v_max_bytes integer := coalesce(nullif(current_setting('skipper.max_payload_bytes', true), '')::integer, 1048576);
+BEGIN
+    IF p_payload IS NULL THEN
+        RAISE EXCEPTION 'payload must not be NULL (use ''{}'')' USING ERRCODE = '22023';
+    END IF;
+    IF pg_column_size(p_payload) > v_max_bytes THEN
+        RAISE EXCEPTION 'payload is % bytes, more than the limit of % bytes', pg_column_size(p_payload), v_max_bytes
+            USING ERRCODE = '54000', HINT = 'raise skipper.max_payload_bytes, or store large data elsewhere and pass a reference';
+    END IF;
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT execution_id INTO v_id FROM idempotency_records WHERE idempotency_key = p_idempotency_key;
+        IF FOUND THEN
+            RETURN v_id;
+        END IF;
+        v_id := nextval(pg_get_serial_sequence('executions', 'execution_id'));
+        -- Concurrent enqueues with one key: the loser waits here for the winner to commit,
+        -- then finds its record and returns the winner's execution.
+        INSERT INTO idempotency_records (idempotency_key, execution_id) VALUES (p_idempotency_key, v_id)
+            ON CONFLICT (idempotency_key) DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT execution_id INTO v_id FROM idempotency_records WHERE idempotency_key = p_idempotency_key;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'idempotency key % was taken by a concurrent transaction; retry', p_idempotency_key
+                    USING ERRCODE = '40001';
+            END IF;
+            RETURN v_id;
+        END IF;
+        INSERT INTO executions (execution_id, queue, job_type, priority, payload, max_attempts, run_at,
+                                idempotency_key, timeout_seconds, trace_context)
+        VALUES (v_id, p_queue, p_job_type, p_priority, p_payload, p_max_attempts, v_run_at,
+                p_idempotency_key, p_timeout_seconds, p_trace_context);
+    ELSE
+        INSERT INTO executions (queue, job_type, priority, payload, max_attempts, run_at, timeout_seconds, trace_context)
+        VALUES (p_queue, p_job_type, p_priority, p_payload, p_max_attempts, v_run_at, p_timeout_seconds, p_trace_context)
+        RETURNING execution_id INTO v_id;
+    END IF;
+    IF v_run_at <= now() THEN
+        -- Delivered at commit, so idle runners wake as soon as the caller's transaction commits.
+        PERFORM pg_notify('skipper_executions', p_queue);
+    END IF;
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) IS
+    'Adds one execution and returns its execution_id; works inside the caller''s transaction and wakes idle runners at commit. With an idempotency key, a repeated enqueue returns the first execution instead.';
+
+CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_queue text;
+BEGIN
+    UPDATE executions
+       SET status = 'queued', run_at = now(), finished_at = NULL, updated_at = now(),
+           max_attempts = greatest(max_attempts, attempt + 1)
+     WHERE execution_id = p_execution_id AND status IN ('failed', 'cancelled')
+    RETURNING queue INTO v_queue;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_notify('skipper_executions', v_queue);
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION retry_execution(bigint) IS
+    'Queues a failed or cancelled execution again now, with one more attempt allowed; false when it is not failed or cancelled.';
+
+CREATE OR REPLACE FUNCTION cancel_execution(p_execution_id bigint) RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+    WITH cancelled AS (
+        UPDATE executions
+           SET status = 'cancelled', finished_at = now(), updated_at = now()
+         WHERE execution_id = p_execution_id AND status IN ('queued', 'running')
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM cancelled)
+$$;
+COMMENT ON FUNCTION cancel_execution(bigint) IS
+    'Cancels a queued or running execution (a running one''s outcome is then refused by the fence); false when it had already finished.';
+
+CREATE OR REPLACE FUNCTION cleanup_old_idempotency_records(p_older_than interval) RETURNS bigint
+LANGUAGE sql VOLATILE AS $$
+    WITH deleted AS (
+        DELETE FROM idempotency_records WHERE created_at < now() - p_older_than RETURNING 1
+    )
+    SELECT count(*) FROM deleted
+$$;
+COMMENT ON FUNCTION cleanup_old_idempotency_records(interval) IS
+    'Deletes idempotency records older than the interval (e.g. ''24 hours'') and returns how many it deleted.';
+
+CREATE OR REPLACE VIEW queue_depth AS
+    SELECT queue,
+           priority,
+           status,
+           count(*) AS executions,
+           count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
+           extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))
+               AS oldest_ready_age_seconds
+      FROM executions
+     WHERE status IN ('queued', 'running')
+     GROUP BY queue, priority, status;
+COMMENT ON VIEW queue_depth IS
+    'Queued and running executions per queue, priority and status, with how long the oldest ready one has waited.';
+
+CREATE OR REPLACE VIEW worker_health AS
+    SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,
+           round(extract(epoch FROM now() - last_heartbeat_at)::numeric, 1) AS seconds_since_heartbeat,
+           heartbeat_interval_seconds, started_at, version
+      FROM worker_heartbeats;
+COMMENT ON VIEW worker_health IS
+    'Every runner with the seconds since its last heartbeat.';
