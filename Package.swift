@@ -47,10 +47,21 @@ let package = Package(
                 .embedInCode("SQL"),
             ]
         ),
+        .target(
+            name: "SkipperCLI",
+            dependencies: [
+                "JobQueue",
+                "PGClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "Runner",
             dependencies: [
                 "JobQueue",
+                "SkipperCLI",
+                "PGClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,6 +72,8 @@ let package = Package(
             name: "CleanupDaemon",
             dependencies: [
                 "JobQueue",
+                "SkipperCLI",
+                "PGClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -22,23 +22,39 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 
 /// Parsers for the value forms settings share.
 public enum SettingParser {
-    /// Parses `500ms`, `30s`, `5m`, `1h` or bare seconds (decimals allowed) into a positive duration.
+    /// Parses `500ms`, `30s`, `5m`, `1h`, `7d`, `24 hours`, `7 days` or bare seconds (decimals
+    /// allowed) into a duration (positive unless `allowZero`).
     public static func duration(_ text: String, setting: String, allowZero: Bool = false) throws(ConfigurationError) -> Duration {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [
+            ("milliseconds", 0.001), ("ms", 0.001), ("seconds", 1), ("second", 1), ("secs", 1), ("sec", 1), ("s", 1),
+            ("minutes", 60), ("minute", 60), ("mins", 60), ("min", 60), ("m", 60),
+            ("hours", 3600), ("hour", 3600), ("h", 3600), ("days", 86_400), ("day", 86_400), ("d", 86_400),
+        ]
         var number = Substring(trimmed)
         var scale = 1.0
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            number = trimmed.dropLast(suffix.count)
+        for (suffix, factor) in units.sorted(by: { $0.0.count > $1.0.count }) where trimmed.hasSuffix(suffix) {
+            number = Substring(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces))
             scale = factor
             break
         }
         guard let value = Double(number), value.isFinite, value >= 0, allowZero || value > 0 else {
             throw ConfigurationError(
                 setting: setting, value: text,
-                expected: "a \(allowZero ? "non-negative" : "positive") duration such as 500ms, 30s, 5m, 1h or a number of seconds")
+                expected: "a \(allowZero ? "non-negative" : "positive") duration such as 500ms, 30s, 5m, 1h, 7d or a number of seconds")
         }
         return .milliseconds(Int64((value * scale * 1000).rounded()))
+    }
+
+    /// Parses a retention: a duration, or `off` (also `none`, `0`) to turn it off (nil).
+    public static func retention(_ text: String, setting: String) throws(ConfigurationError) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if ["off", "none", "0", "false", "disabled"].contains(trimmed) { return nil }
+        do {
+            return try duration(text, setting: setting)
+        } catch {
+            throw ConfigurationError(setting: setting, value: text, expected: "a duration such as 24h, 7d, 30 days, or off")
+        }
     }
 
     /// Parses a whole number within a range.

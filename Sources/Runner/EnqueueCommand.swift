@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobQueue
+import SkipperCLI
 import PGClient
 
 /// `runner enqueue`: add executions from the command line, or many from JSON lines.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import SkipperCLI
 import PGClient
 
 /// `runner migrate`: create or update the schema and the SQL API.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import SkipperCLI
 import Logging
 import ServiceLifecycle
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import SkipperCLI
 import PGClient
 
 /// `runner retry ID`: queue a failed or cancelled execution again.

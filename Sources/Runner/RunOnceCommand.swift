@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobQueue
+import SkipperCLI
 import PGClient
 
 /// `runner run-once`: claim at most one execution, run it, exit.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobQueue
+import SkipperCLI
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import SkipperCLI
 import PGClient
 
 /// `runner status`: depth per queue, priority and status; workers with heartbeat age.

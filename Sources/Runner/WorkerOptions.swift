@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import SkipperCLI
 
 /// The settings of a runner that claims work (`poll`, `run-once`).
 struct WorkerOptions: ParsableArguments {

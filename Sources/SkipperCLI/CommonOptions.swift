@@ -4,29 +4,31 @@ import JobQueue
 import Logging
 import PGClient
 
-/// Options every subcommand takes: where the database is, the env file, and logging.
-struct CommonOptions: ParsableArguments {
+/// Options every subcommand of both executables takes.
+public struct CommonOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .customLong("database-url"), help: "libpq URL or conninfo string (DATABASE_URL). Required.")
-    var databaseURL: String?
+    public var databaseURL: String?
 
     @Option(name: .customLong("env-file"), help: "A file of NAME=value lines read after the environment.")
-    var envFile: String?
+    public var envFile: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (LOG_LEVEL). Default info.")
-    var logLevel: String?
+    public var logLevel: String?
 
     @Option(name: .customLong("log-format"), help: "logfmt or json (LOG_FORMAT). Default logfmt.")
-    var logFormat: String?
+    public var logFormat: String?
 
     /// What a subcommand works with once its settings were checked.
-    struct Context {
-        var source: SettingsSource
-        var connectionString: PGConnectionString
-        var logger: Logger
+    public struct Context: Sendable {
+        public var source: SettingsSource
+        public var connectionString: PGConnectionString
+        public var logger: Logger
     }
 
     /// Reads and checks the shared settings, then installs logging. Nothing here touches the database.
-    func prepare(label: String) async throws -> Context {
+    public func prepare(label: String) async throws -> Context {
         let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
         let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
         let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
@@ -63,22 +65,22 @@ enum LoggingBootstrap {
     }
 }
 
-/// Exit codes of `runner` (documented in the README).
-enum RunnerExit {
+/// Exit codes of `runner` and `cleanup-daemon` (documented in the README).
+public enum RunnerExit {
     /// Success (run-once: the execution completed).
-    static let ok: Int32 = 0
+    public static let ok: Int32 = 0
     /// A runtime failure: the database could not be reached or refused a statement.
-    static let failure: Int32 = 1
+    public static let failure: Int32 = 1
     /// run-once: the attempt failed (it is queued again or failed for good). retry/cancel: nothing to do in that state.
-    static let attemptFailed: Int32 = 3
+    public static let attemptFailed: Int32 = 3
     /// run-once: there was nothing to do. retry/cancel: no such execution.
-    static let nothingToDo: Int32 = 4
+    public static let nothingToDo: Int32 = 4
     /// Invalid configuration or usage (EX_USAGE).
-    static let usage: Int32 = 64
+    public static let usage: Int32 = 64
 }
 
 /// Runs a settings check; an invalid setting prints its message and exits with the usage code.
-func usage<T>(_ body: () throws(ConfigurationError) -> T) throws -> T {
+public func usage<T>(_ body: () throws(ConfigurationError) -> T) throws -> T {
     do {
         return try body()
     } catch {
@@ -87,7 +89,7 @@ func usage<T>(_ body: () throws(ConfigurationError) -> T) throws -> T {
     }
 }
 
-func usage<T>(_ body: () async throws(ConfigurationError) -> T) async throws -> T {
+public func usage<T>(_ body: () async throws(ConfigurationError) -> T) async throws -> T {
     do {
         return try await body()
     } catch {
@@ -97,7 +99,7 @@ func usage<T>(_ body: () async throws(ConfigurationError) -> T) async throws -> 
 }
 
 /// Prints a runtime error (never a password: PGError descriptions are redacted) and exits 1.
-func runtimeFailure(_ error: any Error, logger: Logger) -> ExitCode {
+public func runtimeFailure(_ error: any Error, logger: Logger) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     logger.error("failed", metadata: [LogKey.status: "\(LogStatus.error)", LogKey.error: "\(error)"])
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+import PGClient
+import ServiceLifecycle
+import SkipperCLI
+
+/// `cleanup-daemon`: rescues the executions of dead runners and keeps history tidy.
+@main
+struct CleanupDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup-daemon",
+        abstract: "Declare runners with stale heartbeats dead, rescue their executions, and prune old records.",
+        discussion: """
+            Several daemons may run at once. Settings come from flags, then the environment, then --env-file. \
+            Retentions take a duration (24h, 7d, 30 days) or 'off'. Exit codes: 0 ok (--once: one pass done); \
+            1 runtime failure; 64 invalid configuration.
+            """,
+        version: SkipperVersion.current)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("stale-threshold-minutes"), help: "A runner silent this long is dead (STALE_THRESHOLD_MINUTES; decimals allowed). Default 2.")
+    var staleThresholdMinutes: String?
+
+    @Option(name: .customLong("check-interval"), help: "Seconds between passes, or a duration (CHECK_INTERVAL). Default 60.")
+    var checkInterval: String?
+
+    @Option(name: .customLong("idempotency-retention"), help: "Delete idempotency records older than this (IDEMPOTENCY_RETENTION). Default 24h.")
+    var idempotencyRetention: String?
+
+    @Option(name: .customLong("completed-retention"), help: "Delete completed/cancelled executions older than this (COMPLETED_RETENTION). Default 7d.")
+    var completedRetention: String?
+
+    @Option(name: .customLong("failed-retention"), help: "Delete failed executions older than this (FAILED_RETENTION). Default 30d.")
+    var failedRetention: String?
+
+    @Option(name: .customLong("worker-retention"), help: "Delete stopped/dead worker rows older than this (WORKER_RETENTION). Default 7d.")
+    var workerRetention: String?
+
+    @Option(name: .customLong("housekeeping-interval"), help: "Time between housekeeping runs (HOUSEKEEPING_INTERVAL). Default 10m.")
+    var housekeepingInterval: String?
+
+    @Option(name: .customLong("metrics-port"), help: "Port of /metrics and /health; 0 turns it off (CLEANUP_METRICS_PORT). Default 8001.")
+    var metricsPort: String?
+
+    @Flag(help: "Run one pass (with housekeeping), then exit 0. For cron.")
+    var once = false
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    func run() async throws {
+        let context = try await common.prepare(label: "skipper.cleanup")
+        let configuration = try usage { () throws(ConfigurationError) in try resolve(context.source) }
+        let reaper = Reaper(configuration: configuration, connectionString: context.connectionString, logger: context.logger)
+        if once {
+            do {
+                let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+                _ = try await reaper.pass(on: connection, housekeeping: true)
+                await connection.close()
+            } catch {
+                throw runtimeFailure(error, logger: context.logger)
+            }
+            return
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: reaper)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
+        do {
+            try await group.run()
+        } catch {
+            throw runtimeFailure(error, logger: context.logger)
+        }
+    }
+
+    private func resolve(_ source: SettingsSource) throws(ConfigurationError) -> ReaperConfiguration {
+        var configuration = ReaperConfiguration()
+        if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
+            let minutes = try SettingParser.positiveNumber(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
+            configuration.staleThreshold = .milliseconds(Int64(minutes * 60_000))
+        }
+        if let text = source.value("CHECK_INTERVAL", flag: checkInterval) {
+            configuration.checkInterval = try SettingParser.duration(text, setting: "CHECK_INTERVAL (--check-interval)")
+        }
+        if let text = source.value("IDEMPOTENCY_RETENTION", flag: idempotencyRetention) {
+            configuration.idempotencyRetention = try SettingParser.retention(text, setting: "IDEMPOTENCY_RETENTION (--idempotency-retention)")
+        }
+        if let text = source.value("COMPLETED_RETENTION", flag: completedRetention) {
+            configuration.completedRetention = try SettingParser.retention(text, setting: "COMPLETED_RETENTION (--completed-retention)")
+        }
+        if let text = source.value("FAILED_RETENTION", flag: failedRetention) {
+            configuration.failedRetention = try SettingParser.retention(text, setting: "FAILED_RETENTION (--failed-retention)")
+        }
+        if let text = source.value("WORKER_RETENTION", flag: workerRetention) {
+            configuration.workerRetention = try SettingParser.retention(text, setting: "WORKER_RETENTION (--worker-retention)")
+        }
+        if let text = source.value("HOUSEKEEPING_INTERVAL", flag: housekeepingInterval) {
+            configuration.housekeepingInterval = try SettingParser.duration(text, setting: "HOUSEKEEPING_INTERVAL (--housekeeping-interval)")
+        }
+        if let text = source.value("CLEANUP_METRICS_PORT", flag: metricsPort) {
+            _ = try SettingParser.integer(text, setting: "CLEANUP_METRICS_PORT (--metrics-port)", range: 0...65535)
+        }
+        return configuration
+    }
+}
