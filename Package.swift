@@ -80,13 +80,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["JobQueue", "PGClient", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "PGClientTests",
             dependencies: ["PGClient"]
         ),
         .testTarget(
             name: "JobQueueTests",
-            dependencies: ["JobQueue", "PGClient"]
+            dependencies: ["JobQueue", "PGClient", "TestSupport"]
         ),
     ]
 )

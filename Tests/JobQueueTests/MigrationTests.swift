@@ -1,0 +1,65 @@
+import Foundation
+import JobQueue
+import PGClient
+import TestSupport
+import Testing
+
+@Suite("migrations")
+struct MigrationTests {
+    @Test func everyMigrationFileIsEmbedded() throws {
+        let folder = TestEnvironment.repositoryRoot.appendingPathComponent("migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == SQLFiles.migrations.map(\.name))
+        #expect(SQLFiles.migrations.map(\.version) == Array(1...SQLFiles.migrations.count))
+        for migration in SQLFiles.migrations {
+            let text = try String(contentsOf: folder.appendingPathComponent(migration.name + ".sql"), encoding: .utf8)
+            #expect(text == migration.sql)
+        }
+    }
+
+    @Test func migrateTwiceAndConcurrentlyIsSafe() async throws {
+        let schema = try await TestSchema.create(prefix: "mig")
+        // Already migrated once by create(); two more at the same time change nothing.
+        async let first = Migrator(logger: TestEnvironment.logger).migrate(on: try await schema.connect())
+        async let second = Migrator(logger: TestEnvironment.logger).migrate(on: try await schema.connect())
+        let outcomes = try await [first, second]
+        #expect(outcomes.allSatisfy { $0.appliedVersions.isEmpty && !$0.functionsInstalled })
+        #expect(try await Migrator(logger: TestEnvironment.logger).isUpToDate(on: try await schema.connect()))
+    }
+
+    @Test func twoFreshMigrationsRacingApplyEachFileOnce() async throws {
+        let base = try TestEnvironment.databaseURL()
+        let name = "race_\(UInt32.random(in: 0...UInt32.max))"
+        try await PGConnection.connect(to: base, logger: TestEnvironment.logger).execute("CREATE SCHEMA \(name)")
+        let url = TestEnvironment.url(base, searchPath: name)
+        async let a = Migrator(logger: TestEnvironment.logger).migrate(on: try await PGConnection.connect(to: url, logger: TestEnvironment.logger))
+        async let b = Migrator(logger: TestEnvironment.logger).migrate(on: try await PGConnection.connect(to: url, logger: TestEnvironment.logger))
+        let (first, second) = try await (a, b)
+        #expect((first.appliedVersions + second.appliedVersions).sorted() == SQLFiles.migrations.map(\.version))
+    }
+
+    @Test func theSameFilesApplyWithPsqlInOrder() async throws {
+        let base = try TestEnvironment.databaseURL()
+        let name = "psql_\(UInt32.random(in: 0...UInt32.max))"
+        try await PGConnection.connect(to: base, logger: TestEnvironment.logger).execute("CREATE SCHEMA \(name)")
+        let url = TestEnvironment.url(base, searchPath: name)
+        let root = TestEnvironment.repositoryRoot
+        var files = SQLFiles.migrations.map { root.appendingPathComponent("migrations/\($0.name).sql").path }
+        files.append(root.appendingPathComponent("sql/functions.sql").path)
+        for file in files {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            process.arguments = [url, "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "psql -f \(file)")
+        }
+        let connection = try await PGConnection.connect(to: url, logger: TestEnvironment.logger)
+        let id = try await connection.query("SELECT enqueue_execution('noop') AS id")[0].decode("id", as: Int64.self)
+        #expect(id > 0)
+        // `runner migrate` afterwards only records the SQL API it finds already current.
+        let outcome = try await Migrator(logger: TestEnvironment.logger).migrate(on: connection)
+        #expect(outcome.appliedVersions.isEmpty)
+    }
+}
