@@ -61,6 +61,7 @@ public struct CommandHandler: JobHandler {
         let resultLimit = resultLimitBytes
         let tailLimit = errorTailBytes
         let outcome: ExecutionResult<(OutputHead, OutputTail), SequenceOutput, SequenceOutput>
+        let stdin = try PayloadFile(execution.payload)
         do {
             outcome = try await withTaskCancellationHandler {
                 try await Subprocess.run(
@@ -68,7 +69,7 @@ public struct CommandHandler: JobHandler {
                     arguments: Arguments(definition.arguments),
                     environment: .custom(environment(for: execution)),
                     platformOptions: options,
-                    input: .string(execution.payload),
+                    input: .fileDescriptor(stdin.descriptor, closeAfterSpawningProcess: true),
                     output: .sequence,
                     error: .sequence
                 ) { running in
@@ -131,6 +132,31 @@ public struct CommandHandler: JobHandler {
             return text
         }
         return JSONText.string(text)
+    }
+}
+
+/// The payload in an anonymous (unlinked) temporary file, handed to the handler as its stdin.
+///
+/// A file instead of a pipe: a handler that exits without reading its stdin must not turn into
+/// a write error (swift-subprocess 1.0.2 traps when its stdin writer fails with EPIPE), and a
+/// payload larger than a pipe's buffer needs no writer task.
+struct PayloadFile {
+    let descriptor: FileDescriptor
+
+    init(_ payload: String) throws {
+        var template = Array((NSTemporaryDirectory() + "/skipper-payload-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw CommandHandler.Failure(description: "cannot create the payload file (errno \(errno))") }
+        // Unlinked at once: the open descriptor is the only name it has.
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        descriptor = FileDescriptor(rawValue: fd)
+        do {
+            _ = try descriptor.writeAll(Array(payload.utf8))
+            _ = try descriptor.seek(offset: 0, from: .start)
+        } catch {
+            try? descriptor.close()
+            throw CommandHandler.Failure(description: "cannot write the payload file: \(error)")
+        }
     }
 }
 
