@@ -20,7 +20,8 @@ public struct PGRows: Sendable, RandomAccessCollection {
     public var endIndex: Int { columns.isEmpty ? 0 : cells.count / columns.count }
 
     public subscript(position: Int) -> PGRow {
-        PGRow(rows: self, offset: position * columns.count)
+        precondition(position >= 0 && position < endIndex, "row \(position) out of range: the result has \(endIndex) rows")
+        return PGRow(rows: self, offset: position * columns.count)
     }
 
     fileprivate func cell(_ offset: Int) -> String? { cells[offset] }

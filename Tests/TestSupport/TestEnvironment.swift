@@ -78,7 +78,8 @@ public struct TestSchema: Sendable {
     public func scalar<T: PGDecodable>(_ sql: String, _ binds: [any PGEncodable] = [], as type: T.Type = T.self) async throws -> T {
         let connection = try await connect()
         let rows = try await connection.query(sql, binds)
-        return try rows[0].decode(at: 0, as: T.self)
+        guard let row = rows.first else { throw TestEnvironment.SetupError("no row from: \(sql)") }
+        return try row.decode(at: 0, as: T.self)
     }
 
     /// Runs a statement.
@@ -86,6 +87,11 @@ public struct TestSchema: Sendable {
     public func query(_ sql: String, _ binds: [any PGEncodable] = []) async throws -> PGRows {
         let connection = try await connect()
         return try await connection.query(sql, binds)
+    }
+
+    /// Runs a script of several statements.
+    public func execute(_ script: String) async throws {
+        try await connect().execute(script)
     }
 
     /// Waits until `condition` holds, polling every 100 ms, for at most `timeout`.
