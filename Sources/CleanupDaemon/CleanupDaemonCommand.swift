@@ -5,6 +5,7 @@ import Logging
 import PGClient
 import ServiceLifecycle
 import SkipperCLI
+import Synchronization
 
 /// `cleanup-daemon`: rescues the executions of dead runners and keeps history tidy.
 @main
@@ -20,6 +21,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         version: SkipperVersion.current)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var observability: ObservabilityOptions
 
     @Option(name: .customLong("stale-threshold-minutes"), help: "A runner silent this long is dead (STALE_THRESHOLD_MINUTES; decimals allowed). Default 2.")
     var staleThresholdMinutes: String?
@@ -63,8 +65,20 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.cleanup")
-        let configuration = try usage { () throws(ConfigurationError) in try resolve(context.source) }
-        let reaper = Reaper(configuration: configuration, connectionString: context.connectionString, logger: context.logger)
+        let (configuration, port) = try usage { () throws(ConfigurationError) in try resolve(context.source) }
+        let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
+        let registry = HTTPEndpoint.bootstrapMetrics()
+        let systemd = SystemdNotifier()
+        let lastPass = Mutex(ContinuousClock.now)
+        var observer = ReaperObserver()
+        observer.onReady = { systemd.notify("READY=1") }
+        observer.onStopping = { systemd.notify("STOPPING=1") }
+        observer.onPass = { _ in
+            lastPass.withLock { $0 = .now }
+            if systemd.watchdogInterval != nil { systemd.notify("WATCHDOG=1") }
+        }
+        let reaper = Reaper(
+            configuration: configuration, connectionString: context.connectionString, logger: context.logger, observer: observer)
         if once {
             do {
                 let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
@@ -75,8 +89,29 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
             }
             return
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if port > 0 {
+            let connectionString = context.connectionString
+            let logger = context.logger
+            let staleAfter = configuration.checkInterval * 3 + .seconds(10)
+            services.append(.init(service: HTTPEndpoint.service(
+                host: http.host, port: port, registry: registry, logger: logger, beforeScrape: {},
+                health: {
+                    let age = (ContinuousClock.now - lastPass.withLock { $0 }).seconds
+                    var reasons: [String] = []
+                    if let problem = await HTTPEndpoint.databaseCheck(connectionString, logger: logger) { reasons.append(problem) }
+                    if age > staleAfter.seconds { reasons.append("no pass for \(Int(age)) s") }
+                    var fields = [("last_pass_age_seconds", String(format: "%.1f", age))]
+                    fields.append(("database", reasons.contains { $0.hasPrefix("database") } ? "unreachable" : "ok"))
+                    if !reasons.isEmpty { fields.append(("reason", reasons.joined(separator: "; "))) }
+                    return HealthReport(healthy: reasons.isEmpty, fields: fields)
+                })))
+        }
+        services.append(.init(service: QueueDepthSampler(
+            connectionString: context.connectionString, interval: http.depthInterval, logger: context.logger)))
+        services.append(.init(service: reaper))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: reaper)], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))
         do {
             try await group.run()
         } catch {
@@ -84,7 +119,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         }
     }
 
-    private func resolve(_ source: SettingsSource) throws(ConfigurationError) -> ReaperConfiguration {
+    private func resolve(_ source: SettingsSource) throws(ConfigurationError) -> (ReaperConfiguration, Int) {
         var configuration = ReaperConfiguration()
         if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
             let minutes = try SettingParser.positiveNumber(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
@@ -108,9 +143,11 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         if let text = source.value("HOUSEKEEPING_INTERVAL", flag: housekeepingInterval) {
             configuration.housekeepingInterval = try SettingParser.duration(text, setting: "HOUSEKEEPING_INTERVAL (--housekeeping-interval)")
         }
+        var port = 8001
         if let text = source.value("CLEANUP_METRICS_PORT", flag: metricsPort) {
-            _ = try SettingParser.integer(text, setting: "CLEANUP_METRICS_PORT (--metrics-port)", range: 0...65535)
+            port = try SettingParser.integer(text, setting: "CLEANUP_METRICS_PORT (--metrics-port)", range: 0...65535)
         }
-        return configuration
+        return (configuration, port)
     }
 }
+

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import PGClient
 
 /// One loop's own database connection: opened on first use, replaced after it broke, with
@@ -53,6 +54,7 @@ final class ManagedConnection {
             connection = nil
         }
         failures += 1
+        Counter(label: "database_errors_total", dimensions: [("connection", role)]).increment()
         let delay = Backoff.delay(attempt: failures, base: base, cap: cap)
         var metadata: Logger.Metadata = [
             "status": "error", "connection": "\(role)", "error": "\(error)",

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import PGClient
 import ServiceLifecycle
 
@@ -55,6 +56,7 @@ public final class Reaper: Service, Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.checkInterval) }
         }
+        observer.onStopping()
         await connection.close()
         logger.notice("cleanup daemon stopped", metadata: [LogKey.status: "stopped"])
     }
@@ -104,6 +106,12 @@ public final class Reaper: Service, Sendable {
             ])
         }
         if housekeeping { try await tidy(on: db, into: &summary) }
+        Counter(label: "workers_reaped_total").increment(by: summary.workersReaped)
+        Counter(label: "executions_rescued_total", dimensions: [("outcome", "requeued")]).increment(by: summary.executionsRequeued)
+        Counter(label: "executions_rescued_total", dimensions: [("outcome", "failed")]).increment(by: summary.executionsFailed)
+        Counter(label: "idempotency_records_deleted_total").increment(by: summary.idempotencyRecordsDeleted)
+        Counter(label: "executions_pruned_total").increment(by: summary.executionsPruned)
+        Counter(label: "reaper_passes_total").increment()
         observer.onPass(summary)
         logger.info("pass done", metadata: [
             LogKey.status: "pass_complete", "workers_reaped": "\(summary.workersReaped)",
@@ -141,5 +149,6 @@ public final class Reaper: Service, Sendable {
 public struct ReaperObserver: Sendable {
     public var onReady: @Sendable () -> Void = {}
     public var onPass: @Sendable (Reaper.PassSummary) -> Void = { _ in }
+    public var onStopping: @Sendable () -> Void = {}
     public init() {}
 }

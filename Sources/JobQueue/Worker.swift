@@ -64,6 +64,12 @@ public final class Worker: Service, Sendable {
     /// The current worker id (changes when the runner re-registers).
     public var workerID: String { state.withLock { $0.workerID } }
 
+    /// Whether the runner currently presumes itself declared dead (until it re-registers).
+    public var isDeclaredDead: Bool { state.withLock { $0.declaredDead } }
+
+    /// Seconds since the last heartbeat was written.
+    public var heartbeatAge: Double { (ContinuousClock.now - state.withLock { $0.lastHeartbeat }).seconds }
+
     /// Executions running now.
     public var activeJobs: Int { state.withLock { $0.active } }
 
@@ -74,6 +80,7 @@ public final class Worker: Service, Sendable {
             return !state.stopping
         }
         if first {
+            observer.stopping()
             logger.notice("shutting down: no new claims; running handlers get the shutdown grace", metadata: [
                 LogKey.status: "\(LogStatus.stopping)", LogKey.workerID: "\(workerID)",
                 "grace_ms": "\(configuration.shutdownGrace.milliseconds)", "active_jobs": "\(activeJobs)",

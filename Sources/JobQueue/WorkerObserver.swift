@@ -9,6 +9,7 @@ public struct WorkerObserver: Sendable {
     public var onFinished: @Sendable (ClaimedExecution, ExecutionOutcome, Duration) -> Void = { _, _, _ in }
     public var onOutcomeWritten: @Sendable (ExecutionStore.Outcome, String) -> Void = { _, _ in }
     public var onHeartbeat: @Sendable () -> Void = {}
+    public var onStopping: @Sendable () -> Void = {}
 
     public init() {}
 
@@ -18,4 +19,5 @@ public struct WorkerObserver: Sendable {
     func finished(_ execution: ClaimedExecution, outcome: ExecutionOutcome, duration: Duration) { onFinished(execution, outcome, duration) }
     func outcomeWritten(_ outcome: ExecutionStore.Outcome, status: String) { onOutcomeWritten(outcome, status) }
     func heartbeat() { onHeartbeat() }
+    func stopping() { onStopping() }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import JobQueue
-import SkipperCLI
 import Logging
 import ServiceLifecycle
+import SkipperCLI
 
-/// `runner poll`: the long-running worker.
+/// `runner poll`: the long-running worker, with its HTTP endpoint, metrics log line and systemd notifications.
 struct PollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poll",
@@ -12,18 +12,56 @@ struct PollCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var worker: WorkerOptions
+    @OptionGroup var observability: ObservabilityOptions
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.runner")
-        let (configuration, handlers, _) = try usage { () throws(ConfigurationError) in try self.worker.resolve(context.source) }
+        let (configuration, handlers, port) = try usage { () throws(ConfigurationError) in try self.worker.resolve(context.source) }
+        let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
         let logger = context.logger
+        let registry = HTTPEndpoint.bootstrapMetrics()
+        let systemd = SystemdNotifier()
+        let metrics = WorkerMetrics(concurrency: configuration.concurrency)
+        var observer = metrics.observer(
+            onReady: { systemd.notify("READY=1") },
+            onHeartbeat: { if systemd.watchdogInterval != nil { systemd.notify("WATCHDOG=1") } })
+        observer.onStopping = { systemd.notify("STOPPING=1") }
+        if let watchdog = systemd.watchdogInterval, watchdog < configuration.heartbeatInterval {
+            logger.warning("WatchdogSec is shorter than twice HEARTBEAT_INTERVAL: systemd will kill a healthy runner", metadata: [
+                "watchdog_ms": "\(watchdog.milliseconds * 2)", "heartbeat_interval_ms": "\(configuration.heartbeatInterval.milliseconds)",
+            ])
+        }
         let service = Worker(
-            configuration: configuration, connectionString: context.connectionString, handlers: handlers, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: service)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: configuration, connectionString: context.connectionString, handlers: handlers, logger: logger,
+            observer: observer)
+        // Shut down in reverse order: the worker first (it drains), the endpoint last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if port > 0 {
+            let connectionString = context.connectionString
+            let staleAfter = max(configuration.heartbeatInterval * 2, .seconds(5))
+            services.append(.init(service: HTTPEndpoint.service(
+                host: http.host, port: port, registry: registry, logger: logger,
+                beforeScrape: { metrics.refreshGauges() },
+                health: {
+                    var fields = [("worker_id", service.workerID), ("heartbeat_age_seconds", String(format: "%.1f", service.heartbeatAge)),
+                                  ("active_jobs", String(service.activeJobs))]
+                    var reasons: [String] = []
+                    if let problem = await HTTPEndpoint.databaseCheck(connectionString, logger: logger) { reasons.append(problem) }
+                    if service.heartbeatAge > staleAfter.seconds { reasons.append("heartbeat is \(Int(service.heartbeatAge)) s old") }
+                    if service.isDeclaredDead { reasons.append("declared dead; re-registering") }
+                    fields.append(("database", reasons.contains { $0.hasPrefix("database") } ? "unreachable" : "ok"))
+                    if !reasons.isEmpty { fields.append(("reason", reasons.joined(separator: "; "))) }
+                    return HealthReport(healthy: reasons.isEmpty, fields: fields)
+                })))
+        }
+        services.append(.init(service: QueueDepthSampler(
+            connectionString: context.connectionString, interval: http.depthInterval, logger: logger)))
+        if let interval = http.logInterval {
+            services.append(.init(service: MetricsLogLine(metrics: metrics, interval: interval, logger: logger)))
+        }
+        services.append(.init(service: service))
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
