@@ -44,7 +44,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("housekeeping-interval"), help: "Time between housekeeping runs (HOUSEKEEPING_INTERVAL). Default 10m.")
     var housekeepingInterval: String?
 
-    @Option(name: .customLong("metrics-port"), help: "Port of /metrics and /health; 0 turns it off (CLEANUP_METRICS_PORT). Default 8001.")
+    @Option(name: .customLong("metrics-port"), help: "Port of /metrics and /health; 0 turns it off (CLEANUP_METRICS_PORT). Default 8100.")
     var metricsPort: String?
 
     @Flag(help: "Run one pass (with housekeeping), then exit 0. For cron.")
@@ -143,7 +143,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         if let text = source.value("HOUSEKEEPING_INTERVAL", flag: housekeepingInterval) {
             configuration.housekeepingInterval = try SettingParser.duration(text, setting: "HOUSEKEEPING_INTERVAL (--housekeeping-interval)")
         }
-        var port = 8001
+        var port = 8100
         if let text = source.value("CLEANUP_METRICS_PORT", flag: metricsPort) {
             port = try SettingParser.integer(text, setting: "CLEANUP_METRICS_PORT (--metrics-port)", range: 0...65535)
         }
