@@ -2,6 +2,11 @@
 -- Installed and kept current by `runner migrate` (re-applied whenever this file changes);
 -- by hand: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -1 -f sql/functions.sql
 -- Every function here only uses CREATE OR REPLACE, so applying it twice is harmless.
+--
+-- The functions that change executions run with their owner's rights (SECURITY DEFINER, with
+-- the search_path fixed to the one they were installed with), so an application needs no
+-- privilege on the tables at all: sql/roles.sql grants EXECUTE to the roles that need each one.
+-- Nobody else may call them (EXECUTE is revoked from PUBLIC at the end of this file).
 
 CREATE OR REPLACE FUNCTION priority_value(p_priority text) RETURNS smallint
 LANGUAGE sql IMMUTABLE STRICT AS $$
@@ -34,7 +39,7 @@ CREATE OR REPLACE FUNCTION enqueue_execution(
     p_timeout_seconds double precision DEFAULT NULL,
     p_trace_context   text             DEFAULT NULL
 ) RETURNS bigint
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     v_id        bigint;
     v_run_at    timestamptz := coalesce(p_run_at, now() + coalesce(p_delay, interval '0'));
@@ -85,7 +90,7 @@ COMMENT ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, 
     'Adds one execution and returns its execution_id; works inside the caller''s transaction and wakes idle runners at commit. With an idempotency key, a repeated enqueue returns the first execution instead.';
 
 CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     v_queue text;
 BEGIN
@@ -105,7 +110,7 @@ COMMENT ON FUNCTION retry_execution(bigint) IS
     'Queues a failed or cancelled execution again now, with one more attempt allowed; false when it is not failed or cancelled.';
 
 CREATE OR REPLACE FUNCTION cancel_execution(p_execution_id bigint) RETURNS boolean
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
     WITH cancelled AS (
         UPDATE executions
            SET status = 'cancelled', finished_at = now(), updated_at = now()
@@ -118,7 +123,7 @@ COMMENT ON FUNCTION cancel_execution(bigint) IS
     'Cancels a queued or running execution (a running one''s outcome is then refused by the fence); false when it had already finished.';
 
 CREATE OR REPLACE FUNCTION cleanup_old_idempotency_records(p_older_than interval) RETURNS bigint
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
     WITH deleted AS (
         DELETE FROM idempotency_records WHERE created_at < now() - p_older_than RETURNING 1
     )
@@ -148,3 +153,8 @@ CREATE OR REPLACE VIEW worker_health AS
       FROM worker_heartbeats;
 COMMENT ON VIEW worker_health IS
     'Every runner with the seconds since its last heartbeat.';
+
+REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

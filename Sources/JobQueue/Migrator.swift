@@ -37,10 +37,15 @@ public struct Migrator: Sendable {
 
     private func applyMissing(on connection: PGConnection) async throws -> Outcome {
         var outcome = Outcome()
-        try await connection.execute("""
-            CREATE TABLE IF NOT EXISTS skipper_schema_migrations (
-                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
+        // Created only when missing, so that a role without CREATE on the schema can confirm
+        // an up-to-date schema (IF NOT EXISTS would still check that privilege).
+        let present = try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL AS present")
+        if try !present[0].decode("present", as: Bool.self) {
+            try await connection.execute("""
+                CREATE TABLE IF NOT EXISTS skipper_schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+        }
         let appliedRows = try await connection.query("SELECT version FROM skipper_schema_migrations")
         let applied = Set(try appliedRows.map { try $0.decode("version", as: Int.self) })
         for migration in SQLFiles.migrations where !applied.contains(migration.version) {

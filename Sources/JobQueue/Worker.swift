@@ -107,11 +107,10 @@ public final class Worker: Service, Sendable {
         }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                let claimConnection = ManagedConnection(
-                    connectionString: connectionString, role: "claim", logger: logger,
-                    // A claim lost in a server crash only makes the execution claimable again
-                    // (at-least-once), so the claim's commit need not wait for the WAL flush.
-                    setup: "SET synchronous_commit = off")
+                // Claims stay durable (synchronous_commit as the server has it): a claim lost in a
+                // crash would let a handler that already started run again under the same attempt
+                // number, and the attempt count must show every rerun.
+                let claimConnection = ManagedConnection(connectionString: connectionString, role: "claim", logger: logger)
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.outcomes.run(finishDeadline: self.configuration.shutdownGrace) }

@@ -41,6 +41,7 @@ public final class BinaryProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        try? FileManager.default.removeItem(at: logURL)
     }
 
     public var pid: Int32 { process.processIdentifier }
