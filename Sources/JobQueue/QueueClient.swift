@@ -56,7 +56,7 @@ public enum QueueClient {
             throw InvalidRequest(description: "timeout must be positive")
         }
         guard JSONText.isValid(request.payload) else {
-            throw InvalidRequest(description: "payload is not valid JSON")
+            throw InvalidRequest(description: "payload is not valid JSON (or nested more than 512 levels deep)")
         }
     }
 

@@ -73,7 +73,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             throw ConfigurationError(setting: "--queue", value: String(queue.prefix(80)), expected: NameRule.description)
         }
         guard JSONText.isValid(payload) else {
-            throw ConfigurationError(setting: "--payload", value: String(payload.prefix(80)), expected: "valid JSON, such as {\"to\": \"a@example.com\"}")
+            throw ConfigurationError(setting: "--payload", value: String(payload.prefix(80)), expected: "valid JSON nested at most 512 levels deep, such as {\"to\": \"a@example.com\"}")
         }
         guard let parsedPriority = Priority(parsing: priority) else {
             throw ConfigurationError(setting: "--priority", value: priority, expected: "high, normal or low (or 0, 1, 2)")

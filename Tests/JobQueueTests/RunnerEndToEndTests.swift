@@ -234,6 +234,19 @@ extension EndToEnd {
             #expect(failed.output.contains("nope"))
         }
 
+        @Test func deeplyNestedPayloadsAreRefusedByTheCLIAndSurviveTheRunner() async throws {
+            let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+            let refused = try await BinaryProcess.run("runner", ["enqueue", "noop", "--payload", deep], environment: ["DATABASE_URL": schema.url])
+            #expect(refused.status == 64)
+            #expect(refused.output.contains("nested at most 512 levels"))
+            // PostgreSQL itself takes it through the SQL API; a handler echoing it back does not hurt the runner.
+            let id = try await schema.scalar("SELECT enqueue_execution('echo_deep', $1::jsonb, p_queue => 'deep')", [deep], as: Int64.self)
+            let handlers = try scripts.handlersFile([("echo_deep", ["/bin/cat"], nil)])
+            let once = try await BinaryProcess.run("runner", ["run-once", "--handlers", handlers], environment: runnerEnvironment(schema, ["QUEUE_NAME": "deep"]))
+            #expect(once.status == 0, "\(once.output.suffix(1000))")
+            #expect(try await schema.scalar("SELECT status FROM executions WHERE execution_id = $1", [id], as: String.self) == "completed")
+        }
+
         @Test func enqueueAndStatusFromTheCommandLine() async throws {
             let environment = ["DATABASE_URL": schema.url]
             let enqueued = try await BinaryProcess.run(

@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension EndToEnd {
+    /// The benchmark command runs end to end on a short workload, so it cannot silently break.
+    /// This checks that it works and that every execution it drained completed — not its speed.
+    @Suite("benchmark")
+    struct BenchmarkSmokeTests {
+        @Test func quickBenchmarkRunsAndEveryExecutionCompletes() async throws {
+            let schema = try await TestSchema.create(prefix: "bench")
+            let json = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", TestEnvironment.repositoryRoot.appendingPathComponent("scripts/bench").path,
+                                 "--quick", "--bin-dir", try TestEnvironment.binDirectory().path, "--json", json.path]
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = schema.url
+            process.environment = environment
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
+            let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(process.terminationStatus == 0, "\(output.suffix(3000))")
+            let figures = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+            for drain in ["drain_1", "drain_2", "backlog_10k", "backlog_after_history", "command_handlers", "concurrency_64"] {
+                let figure = figures?[drain] as? [String: Any]
+                #expect((figure?["completed"] as? Int ?? 0) > 0, "\(drain)")
+                #expect((figure?["jobs_per_s"] as? Double ?? 0) > 0, "\(drain)")
+            }
+            #expect((figures?["drain_1"] as? [String: Any])?["completed"] as? Int == 5000)
+            #expect((figures?["ceiling_claim_complete_jobs_per_s"] as? Double ?? 0) > 0)
+            #expect(figures?["pickup_latency_ms"] != nil)
+            #expect(output.contains("drain, 1 runner, defaults, no-op"))
+            #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE queue LIKE 'bench%'", as: Int.self) == 0)
+        }
+    }
+}
