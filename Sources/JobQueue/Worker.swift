@@ -206,6 +206,11 @@ public final class Worker: Service, Sendable {
         _ generation: Int, jobs: inout DiscardingTaskGroup, connection: ManagedConnection, jobTypes: [String]
     ) async {
         let canClaim = configuration.mode != .schedulerOnly && !jobTypes.isEmpty
+        // Under load, slots free one handler at a time; claiming for each one alone would make
+        // many one-row claims. So when fewer than half the slots are free and handlers are still
+        // running, wait a millisecond once for more to finish, then claim them all together.
+        let batchFloor = max(1, configuration.concurrency / 2)
+        var gathered = false
         while true {
             let (stopping, dead, active, workerID) = state.withLock { ($0.stopping, $0.declaredDead, $0.active, $0.workerID) }
             if dead {
@@ -217,6 +222,12 @@ public final class Worker: Service, Sendable {
                 return
             }
             let free = configuration.concurrency - active
+            if canClaim && free > 0 && free < batchFloor && active > 0 && !gathered {
+                gathered = true
+                try? await Task.sleep(for: .milliseconds(1))
+                continue
+            }
+            gathered = false
             if canClaim && free > 0 {
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
                 do {
