@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// Runs one attempt of a claimed execution: finds the handler, applies the timeout (the
 /// execution's own, else the handler's, else the runner's JOB_TIMEOUT), and turns what happened
@@ -19,13 +20,16 @@ enum Attempt {
     }
 
     static func run(
-        _ execution: ClaimedExecution, handlers: HandlerRegistry, defaultTimeout: Duration, logger: Logger
+        _ execution: ClaimedExecution, handlers: HandlerRegistry, defaultTimeout: Duration, logger: Logger,
+        watchdog: DeadlineWatchdog? = nil
     ) async -> (Result, Duration) {
         let started = ContinuousClock.now
         let handler = handlers.handler(for: execution.jobType)
         let timeout = execution.timeout ?? handler?.timeout ?? defaultTimeout
         let race: Race
-        if let handler {
+        if let handler, let watchdog {
+            race = await runWatched(handler, execution, timeout: timeout, watchdog: watchdog, logger: logger)
+        } else if let handler {
             race = await withTaskGroup(of: Race.self) { group in
                 group.addTask {
                     do {
@@ -72,6 +76,29 @@ enum Attempt {
         case .interrupted:
             return (.interrupted, duration)
         }
+    }
+
+    /// Runs the handler in a task of its own that the watchdog cancels at the deadline. The task
+    /// is unstructured only so that the watchdog can hold its handle; it is always awaited here,
+    /// and cancelling this task cancels it too.
+    private static func runWatched(
+        _ handler: any JobHandler, _ execution: ClaimedExecution, timeout: Duration, watchdog: DeadlineWatchdog, logger: Logger
+    ) async -> Race {
+        let work = Task { try await handler.run(execution, logger: logger) }
+        let timedOut = Atomic<Bool>(false)
+        let id = watchdog.schedule(at: .now + timeout) {
+            timedOut.store(true, ordering: .relaxed)
+            work.cancel()
+        }
+        let result = await withTaskCancellationHandler {
+            await work.result
+        } onCancel: {
+            work.cancel()
+        }
+        watchdog.cancel(id)
+        if timedOut.load(ordering: .relaxed) { return .timedOut }
+        if Task.isCancelled { return .interrupted }
+        return .finished(result)
     }
 
     /// A claimed job type without a handler (only possible when the handlers changed mid-claim).

@@ -17,15 +17,16 @@ final class OutcomeWriter: Sendable {
     }
 
     private let state = Mutex(State())
-    private let wake = WakeSignal()
+    private let wake: WakeSignal
     private let connectionString: PGConnectionString
     private let batchSize: Int
     private let logger: Logger
     private let onWritten: @Sendable (ExecutionStore.Outcome, String?) -> Void
 
     /// - Parameter onWritten: called for each outcome with the new status, or nil when the fence refused it.
-    init(connectionString: PGConnectionString, batchSize: Int, logger: Logger,
+    init(connectionString: PGConnectionString, batchSize: Int, logger: Logger, watchdog: DeadlineWatchdog? = nil,
          onWritten: @escaping @Sendable (ExecutionStore.Outcome, String?) -> Void) {
+        self.wake = WakeSignal(watchdog: watchdog)
         self.connectionString = connectionString
         self.batchSize = batchSize
         self.logger = logger

@@ -9,8 +9,13 @@ public final class WakeSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let watchdog: DeadlineWatchdog?
 
-    public init() {}
+    /// - Parameter watchdog: times the waits when given (no timer per wait); otherwise each wait
+    ///   races a sleep, which is fine for rare waits.
+    public init(watchdog: DeadlineWatchdog? = nil) {
+        self.watchdog = watchdog
+    }
 
     /// Wakes the waiter now, or the next wait if nobody waits.
     public func signal() {
@@ -27,6 +32,12 @@ public final class WakeSignal: Sendable {
 
     /// Waits for a signal, at most `timeout`; returns at once when the task is cancelled.
     public func wait(timeout: Duration) async {
+        if let watchdog {
+            let id = watchdog.schedule(at: .now + timeout) { [self] in signal() }
+            await waitForSignal()
+            watchdog.cancel(id)
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 if (try? await Task.sleep(for: timeout)) != nil { self.signal() }

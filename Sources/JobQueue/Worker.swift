@@ -30,7 +30,8 @@ public final class Worker: Service, Sendable {
     }
 
     private let state: Mutex<State>
-    private let wake = WakeSignal()
+    private let watchdog = DeadlineWatchdog()
+    private let wake: WakeSignal
     private let outcomes: OutcomeWriter
 
     public init(
@@ -43,9 +44,11 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         self.observer = observer
         self.state = Mutex(State(workerID: WorkerRegistry.newWorkerID()))
+        self.wake = WakeSignal(watchdog: watchdog)
         let logger = logger
         self.outcomes = OutcomeWriter(
-            connectionString: connectionString, batchSize: configuration.completionBatchSize, logger: logger
+            connectionString: connectionString, batchSize: configuration.completionBatchSize, logger: logger,
+            watchdog: watchdog
         ) { item, status in
             var metadata: Logger.Metadata = [
                 LogKey.executionID: "\(item.executionID)", LogKey.workerID: "\(item.workerID)", LogKey.attempt: "\(item.attempt)",
@@ -113,11 +116,18 @@ public final class Worker: Service, Sendable {
                 let claimConnection = ManagedConnection(connectionString: connectionString, role: "claim", logger: logger)
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
+                group.addTask { await self.watchdog.run() }
                 group.addTask { await self.outcomes.run(finishDeadline: self.configuration.shutdownGrace) }
                 group.addTask { await self.heartbeatLoop() }
                 group.addTask { await self.listenLoop() }
                 await self.claimLoop(connection: claimConnection, jobTypes: claimable)
+                // Every outcome is written (or given up on after the grace) before the row says
+                // stopped: the reaper rescues what a stopped worker still holds.
                 self.outcomes.finish()
+                let drainDeadline = ContinuousClock.now + self.configuration.shutdownGrace
+                while self.outcomes.backlog > 0 && ContinuousClock.now < drainDeadline {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
                 await self.markStopped(on: claimConnection)
                 await claimConnection.close()
                 group.cancelAll()
@@ -275,8 +285,18 @@ public final class Worker: Service, Sendable {
     private func execute(_ execution: ClaimedExecution, generation: Int) async {
         let jobLogger = Attempt.logger(for: execution, base: logger)
         jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
+        // A runner that was frozen (SIGSTOP, a paused VM) past the stale threshold may have been
+        // declared dead and its claims given away: it must not start their handlers now.
+        let (silent, workerID) = state.withLock { (ContinuousClock.now - $0.lastHeartbeat, $0.workerID) }
+        if silent > configuration.staleThreshold {
+            declareDead(workerID, reason: "no heartbeat for longer than the stale threshold before a handler started")
+            jobLogger.warning("not starting the handler: this runner may have been declared dead", metadata: [LogKey.status: "abandoned"])
+            state.withLock { $0.active -= 1 }
+            wake.signal()
+            return
+        }
         let (result, duration) = await Attempt.run(
-            execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger)
+            execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger, watchdog: watchdog)
         let (stopping, dead, currentGeneration) = state.withLock { ($0.stopping, $0.declaredDead, $0.generation) }
         let outcome: ExecutionOutcome?
         switch result {

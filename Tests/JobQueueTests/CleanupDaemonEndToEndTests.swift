@@ -91,8 +91,8 @@ extension EndToEnd {
                 try await statusCounts(schema, queue: "frozen")["running"] == 2
             })
             let frozenID = try await schema.scalar("SELECT worker_id FROM worker_heartbeats WHERE status = 'running'", as: String.self)
+            #expect(try await schema.eventually(timeout: .seconds(10)) { childProcesses(of: frozen.pid).count == 2 })
             let handlerProcesses = childProcesses(of: frozen.pid)
-            #expect(handlerProcesses.count == 2)
             frozen.signal(SIGSTOP)
             let daemon = try BinaryProcess("cleanup-daemon", [], environment: daemonEnvironment())
             #expect(try await schema.eventually(timeout: .seconds(12)) {
