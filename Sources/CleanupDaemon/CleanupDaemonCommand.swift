@@ -51,16 +51,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
     var once = false
 
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await runRootCommand(Self.self)
     }
 
     func run() async throws {

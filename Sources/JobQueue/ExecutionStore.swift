@@ -28,24 +28,14 @@ public enum ExecutionStore {
     // One queue: `queue = $1` keeps the claim an ordered scan of executions_claim_idx (an
     // `= ANY` on the leading column would make PostgreSQL 15 sort every ready row). The priority
     // filter compares `priority::int` so that it stays a filter and does not break that order.
-    static let claimOneQueue = """
-        WITH picked AS (
-            SELECT execution_id FROM executions
-             WHERE status = 'queued' AND queue = $1 AND run_at <= now()
-               AND priority::int = ANY($2::int[]) AND job_type = ANY($3::text[])
-             ORDER BY priority, run_at, execution_id
-             LIMIT $4
-             FOR UPDATE SKIP LOCKED)
-        UPDATE executions e
-           SET status = 'running', attempt = e.attempt + 1, worker_id = $5, started_at = now(), updated_at = now()
-          FROM picked WHERE e.execution_id = picked.execution_id
-        RETURNING \(claimColumns)
-        """
+    static let claimOneQueue = claimSQL(queueFilter: "queue = $1")
+    static let claimManyQueues = claimSQL(queueFilter: "queue = ANY($1::text[])")
 
-    static let claimManyQueues = """
+    private static func claimSQL(queueFilter: String) -> String {
+        """
         WITH picked AS (
             SELECT execution_id FROM executions
-             WHERE status = 'queued' AND queue = ANY($1::text[]) AND run_at <= now()
+             WHERE status = 'queued' AND \(queueFilter) AND run_at <= now()
                AND priority::int = ANY($2::int[]) AND job_type = ANY($3::text[])
              ORDER BY priority, run_at, execution_id
              LIMIT $4
@@ -55,6 +45,7 @@ public enum ExecutionStore {
           FROM picked WHERE e.execution_id = picked.execution_id
         RETURNING \(claimColumns)
         """
+    }
 
     /// Claims up to `limit` ready executions for `workerID` (ordered by priority, run_at, id).
     public static func claim(

@@ -129,15 +129,7 @@ public final class PGPool: Sendable {
         do {
             return try await connectWithBackoff()
         } catch {
-            let waiter: Waiter? = state.withLock { state in
-                if state.waiters.isEmpty {
-                    state.open -= 1
-                    return nil
-                }
-                return state.waiters.removeFirst()
-            }
-            // The slot passes to the next waiter, which will try to open its own connection.
-            waiter?.continuation.resume(returning: nil)
+            releaseSlot()
             throw error
         }
     }
@@ -193,17 +185,22 @@ public final class PGPool: Sendable {
         }
     }
 
+    /// Gives up a counted slot: it passes to the next waiter (which opens its own connection), or is freed.
+    private func releaseSlot() {
+        let waiter: Waiter? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.open -= 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.continuation.resume(returning: nil)
+    }
+
     private func release(_ connection: PGConnection) {
         if connection.isBroken {
-            let waiter: Waiter? = state.withLock { state in
-                if state.waiters.isEmpty {
-                    state.open -= 1
-                    return nil
-                }
-                return state.waiters.removeFirst()
-            }
-            waiter?.continuation.resume(returning: nil)
             // Dropping the last reference frees the PGconn exactly once (deinit).
+            releaseSlot()
             return
         }
         let (waiter, closeIt): (Waiter?, Bool) = state.withLock { state in

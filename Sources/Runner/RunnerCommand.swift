@@ -3,10 +3,6 @@ import Foundation
 import JobQueue
 import SkipperCLI
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @main
 struct RunnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,17 +22,6 @@ struct RunnerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        // A handler that exits without reading its stdin must not kill the runner with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await runRootCommand(Self.self)
     }
 }
