@@ -221,6 +221,17 @@ public final class Worker: Service, Sendable {
         // running, wait a millisecond once for more to finish, then claim them all together.
         let batchFloor = max(1, configuration.concurrency / 2)
         var gathered = false
+        // Claimed ahead of free slots (WORKER_PREFETCH): one claim round trip serves many slots.
+        // They are `running` under this worker in the database; at shutdown they are given back
+        // without spending their attempt, and a runner declared dead drops them to the reaper.
+        var prefetched: [ClaimedExecution] = []
+        func start(_ executions: some Collection<ClaimedExecution>) {
+            state.withLock { $0.active += executions.count }
+            observer.claimed(Array(executions))
+            for execution in executions {
+                jobs.addTask { await self.execute(execution, generation: generation) }
+            }
+        }
         while true {
             let (stopping, dead, active, workerID) = state.withLock { ($0.stopping, $0.declaredDead, $0.active, $0.workerID) }
             if dead {
@@ -228,10 +239,21 @@ public final class Worker: Service, Sendable {
                 return
             }
             if stopping {
+                for execution in prefetched {
+                    outcomes.submit(ExecutionStore.Outcome(
+                        executionID: execution.executionID, attempt: execution.attempt, workerID: execution.workerID, outcome: .released))
+                }
+                prefetched.removeAll()
                 await drainForShutdown(jobs: &jobs)
                 return
             }
-            let free = configuration.concurrency - active
+            var free = configuration.concurrency - active
+            if free > 0 && !prefetched.isEmpty {
+                let count = min(free, prefetched.count)
+                start(prefetched.prefix(count))
+                prefetched.removeFirst(count)
+                free -= count
+            }
             if canClaim && free > 0 && free < batchFloor && active > 0 && !gathered {
                 gathered = true
                 try? await Task.sleep(for: .milliseconds(1))
@@ -239,22 +261,18 @@ public final class Worker: Service, Sendable {
             }
             gathered = false
             if canClaim && free > 0 {
+                let limit = free + configuration.effectivePrefetch
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
                 do {
                     let db = try await connection.get()
                     let claimed = try await ExecutionStore.claim(
                         on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
-                        limit: free, workerID: workerID)
+                        limit: limit, workerID: workerID)
                     connection.succeeded()
-                    if !claimed.isEmpty {
-                        state.withLock { $0.active += claimed.count }
-                        observer.claimed(claimed)
-                        for execution in claimed {
-                            jobs.addTask { await self.execute(execution, generation: generation) }
-                        }
-                    }
+                    start(claimed.prefix(free))
+                    prefetched.append(contentsOf: claimed.dropFirst(free))
                     // A full batch means more may be waiting: claim again as soon as a slot frees.
-                    if claimed.count == free { continue }
+                    if claimed.count == limit { continue }
                 } catch {
                     await connection.failed(error)
                     continue

@@ -27,12 +27,20 @@ public struct WorkerConfiguration: Sendable {
     public var resultLimitBytes: Int = 1 << 20
     /// Bytes of a failing handler's stderr kept as its error. Default 4 KiB.
     public var errorTailBytes: Int = 4096
+    /// Executions claimed ahead of free slots, started as slots free (WORKER_PREFETCH); nil means
+    /// 4 × concurrency. 0 claims only for free slots.
+    public var prefetch: Int? = nil
     /// Completions written in one statement at most. Default 500.
     public var completionBatchSize: Int = 500
     /// The version string reported in the heartbeat row.
     public var version: String = SkipperVersion.current
 
     public init() {}
+
+    /// ``prefetch``, or its default of 4 × concurrency.
+    public var effectivePrefetch: Int { prefetch ?? configurationDefaultPrefetch }
+
+    private var configurationDefaultPrefetch: Int { concurrency * 4 }
 
     /// The job types this runner claims, given the handlers it has (filtered by WORKER_JOB_TYPES).
     public func claimableJobTypes(registry: HandlerRegistry) -> [String] {

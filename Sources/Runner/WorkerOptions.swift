@@ -10,6 +10,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("max-jobs"), help: "Handlers running at once (WORKER_CONCURRENCY). Default 10.")
     var maxJobs: String?
 
+    @Option(name: .customLong("prefetch"), help: "Executions claimed ahead of free slots (WORKER_PREFETCH). Default 4 × concurrency; 0 = none.")
+    var prefetch: String?
+
     @Option(name: .customLong("queue-name"), help: "Queue to serve; repeatable or a comma list (QUEUE_NAME). Default 'default'.")
     var queueNames: [String] = []
 
@@ -56,6 +59,9 @@ struct WorkerOptions: ParsableArguments {
         if configuration.mode == .thin { configuration.concurrency = 2 }
         if let text = source.value("WORKER_CONCURRENCY", flag: maxJobs) {
             configuration.concurrency = try SettingParser.integer(text, setting: "WORKER_CONCURRENCY (--max-jobs)", range: 1...1000)
+        }
+        if let text = source.value("WORKER_PREFETCH", flag: prefetch) {
+            configuration.prefetch = try SettingParser.integer(text, setting: "WORKER_PREFETCH (--prefetch)", range: 0...10_000)
         }
         let queueText = queueNames.isEmpty ? source.value("QUEUE_NAME") : queueNames.joined(separator: ",")
         if let queueText {

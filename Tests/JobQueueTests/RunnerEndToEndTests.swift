@@ -142,6 +142,24 @@ extension EndToEnd {
             #expect(runner.output.contains("status=stopping"))
         }
 
+        @Test func prefetchedExecutionsAreGivenBackAtShutdownWithoutSpendingAnAttempt() async throws {
+            let slow = try scripts.script("slow30.sh", "exec sleep 30")
+            let handlers = try scripts.handlersFile([("slow30", [slow], nil)])
+            try await enqueue(schema, jobType: "slow30", queue: "prefetch", count: 3)
+            let runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, [
+                "QUEUE_NAME": "prefetch", "HANDLERS_FILE": handlers, "WORKER_CONCURRENCY": "1", "WORKER_PREFETCH": "2",
+                "SHUTDOWN_GRACE": "1s",
+            ]))
+            // One runs, two wait in the runner: all three are claimed.
+            #expect(try await schema.eventually(timeout: .seconds(10)) {
+                try await statusCounts(schema, queue: "prefetch")["running"] == 3
+            })
+            runner.signal(SIGTERM)
+            #expect(await runner.waitForExit(timeout: .seconds(20)) == 0)
+            #expect(try await statusCounts(schema, queue: "prefetch") == ["queued": 3])
+            #expect(try await schema.scalar("SELECT max(attempt) FROM executions WHERE queue = 'prefetch'", as: Int.self) == 0)
+        }
+
         @Test func anIdleRunnerWakesOnNotifyLongBeforeThePollInterval() async throws {
             let runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, [
                 "QUEUE_NAME": "wakeup", "POLL_INTERVAL": "60s",
