@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PGClientTests",
-            dependencies: ["PGClient"]
+            dependencies: ["PGClient", "TestSupport"]
         ),
         .testTarget(
             name: "JobQueueTests",

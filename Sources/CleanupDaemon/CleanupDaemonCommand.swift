@@ -82,20 +82,14 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if port > 0 {
-            let connectionString = context.connectionString
-            let logger = context.logger
             let staleAfter = configuration.checkInterval * 3 + .seconds(10)
             services.append(.init(service: HTTPEndpoint.service(
-                host: http.host, port: port, registry: registry, logger: logger, beforeScrape: {},
+                host: http.host, port: port, registry: registry, connectionString: context.connectionString, logger: context.logger,
                 health: {
                     let age = (ContinuousClock.now - lastPass.withLock { $0 }).seconds
-                    var reasons: [String] = []
-                    if let problem = await HTTPEndpoint.databaseCheck(connectionString, logger: logger) { reasons.append(problem) }
-                    if age > staleAfter.seconds { reasons.append("no pass for \(Int(age)) s") }
-                    var fields = [("last_pass_age_seconds", String(format: "%.1f", age))]
-                    fields.append(("database", reasons.contains { $0.hasPrefix("database") } ? "unreachable" : "ok"))
-                    if !reasons.isEmpty { fields.append(("reason", reasons.joined(separator: "; "))) }
-                    return HealthReport(healthy: reasons.isEmpty, fields: fields)
+                    return HealthReport(
+                        fields: [("last_pass_age_seconds", String(format: "%.1f", age))],
+                        problems: age > staleAfter.seconds ? ["no pass for \(Int(age)) s"] : [])
                 })))
         }
         services.append(.init(service: QueueDepthSampler(
@@ -113,8 +107,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
     private func resolve(_ source: SettingsSource) throws(ConfigurationError) -> (ReaperConfiguration, Int) {
         var configuration = ReaperConfiguration()
         if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
-            let minutes = try SettingParser.positiveNumber(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
-            configuration.staleThreshold = .milliseconds(Int64(minutes * 60_000))
+            configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
         }
         if let text = source.value("CHECK_INTERVAL", flag: checkInterval) {
             configuration.checkInterval = try SettingParser.duration(text, setting: "CHECK_INTERVAL (--check-interval)")

@@ -21,35 +21,14 @@ enum Attempt {
 
     static func run(
         _ execution: ClaimedExecution, handlers: HandlerRegistry, defaultTimeout: Duration, logger: Logger,
-        watchdog: DeadlineWatchdog? = nil
+        watchdog: DeadlineWatchdog
     ) async -> (Result, Duration) {
         let started = ContinuousClock.now
         let handler = handlers.handler(for: execution.jobType)
         let timeout = execution.timeout ?? handler?.timeout ?? defaultTimeout
         let race: Race
-        if let handler, let watchdog {
+        if let handler {
             race = await runWatched(handler, execution, timeout: timeout, watchdog: watchdog, logger: logger)
-        } else if let handler {
-            race = await withTaskGroup(of: Race.self) { group in
-                group.addTask {
-                    do {
-                        return .finished(.success(try await handler.run(execution, logger: logger)))
-                    } catch {
-                        return .finished(.failure(error))
-                    }
-                }
-                group.addTask {
-                    do {
-                        try await Task.sleep(for: timeout)
-                        return .timedOut
-                    } catch {
-                        return .interrupted
-                    }
-                }
-                let first = await group.next() ?? .interrupted
-                group.cancelAll()
-                return first
-            }
         } else {
             race = .finished(.failure(MissingHandler(jobType: execution.jobType)))
         }
@@ -60,7 +39,7 @@ enum Attempt {
         case .finished(.success(let result)):
             metadata[LogKey.status] = "\(LogStatus.jobCompletedSuccess)"
             logger.info("completed", metadata: metadata)
-            return (.ended(.succeeded(result: result.map { JSONText.isValid($0) ? $0 : JSONText.string($0) })), duration)
+            return (.ended(.succeeded(result: result.map(JSONText.result))), duration)
         case .finished(.failure(let error)):
             let text = "\(error)".isEmpty ? "handler failed" : "\(error)"
             metadata[LogKey.status] = "\(LogStatus.jobFailed)"

@@ -125,13 +125,7 @@ public struct CommandHandler: JobHandler {
     /// stdout as a JSON result: JSON as it is, other text as a JSON string, nothing as nil.
     public static func resultJSON(_ bytes: [UInt8]) -> String? {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { return nil }
-        if let data = text.data(using: .utf8),
-            (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
-        {
-            return text
-        }
-        return JSONText.string(text)
+        return text.isEmpty ? nil : JSONText.result(text)
     }
 }
 

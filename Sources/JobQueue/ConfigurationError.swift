@@ -73,6 +73,11 @@ public enum SettingParser {
         return value
     }
 
+    /// Parses a positive number of minutes (decimals allowed, e.g. STALE_THRESHOLD_MINUTES=0.1).
+    public static func minutes(_ text: String, setting: String) throws(ConfigurationError) -> Duration {
+        .milliseconds(Int64(try positiveNumber(text, setting: setting) * 60_000))
+    }
+
     /// Splits a comma list, dropping blanks.
     public static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

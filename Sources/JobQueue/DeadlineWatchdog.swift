@@ -59,4 +59,15 @@ public final class DeadlineWatchdog: Sendable {
             for entry in due { entry.action() }
         }
     }
+
+    /// Runs `body` with a watchdog that ticks for as long as `body` runs.
+    public static func running<T: Sendable>(_ body: (DeadlineWatchdog) async -> T) async -> T {
+        let watchdog = DeadlineWatchdog()
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await watchdog.run() }
+            let value = await body(watchdog)
+            group.cancelAll()
+            return value
+        }
+    }
 }

@@ -99,12 +99,19 @@ public enum ExecutionStore {
         SELECT execution_id FROM done
         """
 
-    static let failMany = """
-        UPDATE executions e
-           SET status = CASE WHEN e.attempt >= e.max_attempts THEN 'failed' ELSE 'queued' END,
+    /// What a failed attempt does to its row, whoever records it (a runner's handler failing, or
+    /// the reaper rescuing a dead runner's execution): queued again after a backoff while attempts
+    /// remain, else failed for good. The attempt itself was counted by the claim.
+    static let failedAttempt = """
+        status = CASE WHEN e.attempt >= e.max_attempts THEN 'failed' ELSE 'queued' END,
                run_at = CASE WHEN e.attempt >= e.max_attempts THEN e.run_at ELSE now() + backoff_delay(e.attempt) END,
                finished_at = CASE WHEN e.attempt >= e.max_attempts THEN now() END,
-               execution_error = f.error, updated_at = now()
+               updated_at = now()
+        """
+
+    static let failMany = """
+        UPDATE executions e
+           SET \(failedAttempt), execution_error = f.error
           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS f(id, attempt, worker_id, error)
          WHERE e.execution_id = f.id AND e.status = 'running' AND e.worker_id = f.worker_id AND e.attempt = f.attempt
         RETURNING e.execution_id, e.status

@@ -21,6 +21,11 @@ public enum JSONText {
         return out + "\""
     }
 
+    /// A handler's result as JSON: the text itself when it is JSON, else the text as a JSON string.
+    public static func result(_ text: String) -> String {
+        isValid(text) ? text : string(text)
+    }
+
     /// Whether `text` is one well-formed JSON value.
     public static func isValid(_ text: String) -> Bool {
         guard let data = text.data(using: .utf8) else { return false }

@@ -39,8 +39,7 @@ public struct Migrator: Sendable {
         var outcome = Outcome()
         // Created only when missing, so that a role without CREATE on the schema can confirm
         // an up-to-date schema (IF NOT EXISTS would still check that privilege).
-        let present = try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL AS present")
-        if try !present[0].decode("present", as: Bool.self) {
+        if try await !Self.migrationsTableExists(on: connection) {
             try await connection.execute("""
                 CREATE TABLE IF NOT EXISTS skipper_schema_migrations (
                     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
@@ -58,7 +57,7 @@ public struct Migrator: Sendable {
             logger.info("migration applied", metadata: ["status": "migrated", "version": "\(migration.version)", "name": "\(migration.name)"])
             outcome.appliedVersions.append(migration.version)
         }
-        let functionsName = "functions:" + (try await connection.query("SELECT md5($1) AS sum", [SQLFiles.functions])[0].decode("sum", as: String.self))
+        let functionsName = try await Self.functionsRecord(on: connection)
         let installed = try await connection.query(
             "SELECT 1 FROM skipper_schema_migrations WHERE version = 0 AND name = $1", [functionsName])
         if installed.isEmpty {
@@ -77,8 +76,7 @@ public struct Migrator: Sendable {
 
     /// Whether every migration and the current SQL API are installed (used before a runner starts work).
     public func isUpToDate(on connection: PGConnection) async throws -> Bool {
-        let exists = try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL AS present")
-        guard try exists[0].decode("present", as: Bool.self) else { return false }
+        guard try await Self.migrationsTableExists(on: connection) else { return false }
         let rows = try await connection.query("SELECT version, name FROM skipper_schema_migrations")
         var versions = Set<Int>()
         var functionsName = ""
@@ -87,7 +85,16 @@ public struct Migrator: Sendable {
             versions.insert(version)
             if version == 0 { functionsName = try row.decode("name", as: String.self) }
         }
-        let expected = "functions:" + (try await connection.query("SELECT md5($1) AS sum", [SQLFiles.functions])[0].decode("sum", as: String.self))
+        let expected = try await Self.functionsRecord(on: connection)
         return SQLFiles.migrations.allSatisfy { versions.contains($0.version) } && functionsName == expected
+    }
+
+    private static func migrationsTableExists(on connection: PGConnection) async throws -> Bool {
+        try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL")[0].decode(at: 0, as: Bool.self)
+    }
+
+    /// The name under which the current sql/functions.sql is recorded (version 0): its md5.
+    private static func functionsRecord(on connection: PGConnection) async throws -> String {
+        "functions:" + (try await connection.query("SELECT md5($1)", [SQLFiles.functions])[0].decode(at: 0, as: String.self))
     }
 }

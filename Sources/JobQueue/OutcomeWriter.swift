@@ -13,7 +13,6 @@ final class OutcomeWriter: Sendable {
     private struct State {
         var pending: [ExecutionStore.Outcome] = []
         var finishing = false
-        var writing = 0
     }
 
     private let state = Mutex(State())
@@ -24,7 +23,7 @@ final class OutcomeWriter: Sendable {
     private let onWritten: @Sendable (ExecutionStore.Outcome, String?) -> Void
 
     /// - Parameter onWritten: called for each outcome with the new status, or nil when the fence refused it.
-    init(connectionString: PGConnectionString, batchSize: Int, logger: Logger, watchdog: DeadlineWatchdog? = nil,
+    init(connectionString: PGConnectionString, batchSize: Int, logger: Logger, watchdog: DeadlineWatchdog,
          onWritten: @escaping @Sendable (ExecutionStore.Outcome, String?) -> Void) {
         self.wake = WakeSignal(watchdog: watchdog)
         self.connectionString = connectionString
@@ -39,10 +38,7 @@ final class OutcomeWriter: Sendable {
         wake.signal()
     }
 
-    /// Outcomes not yet written.
-    var backlog: Int { state.withLock { $0.pending.count + $0.writing } }
-
-    /// Asks ``run(until:)`` to return once everything pending is written.
+    /// Asks ``run(finishDeadline:)`` to return once everything pending is written.
     func finish() {
         state.withLock { $0.finishing = true }
         wake.signal()
@@ -58,7 +54,6 @@ final class OutcomeWriter: Sendable {
                 let count = min(state.pending.count, batchSize)
                 let batch = Array(state.pending.prefix(count))
                 state.pending.removeFirst(count)
-                state.writing = batch.count
                 return (batch, state.finishing)
             }
             if finishing, finishStarted == nil { finishStarted = .now }
@@ -86,7 +81,6 @@ final class OutcomeWriter: Sendable {
                     await connection.failed(error)
                 }
             }
-            state.withLock { $0.writing = 0 }
         }
         await connection.close()
     }

@@ -51,11 +51,7 @@ public struct QueueDepthSampler: Service {
                 await connection.failed(error)
                 continue
             }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                break
-            }
+            guard await pauseBetweenRounds(interval) else { break }
         }
         await connection.close()
     }

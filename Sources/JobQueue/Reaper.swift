@@ -54,7 +54,7 @@ public final class Reaper: Service, Sendable {
                 await connection.failed(error, cap: min(configuration.checkInterval, .seconds(10)))
                 continue
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.checkInterval) }
+            guard await pauseBetweenRounds(configuration.checkInterval) else { break }
         }
         observer.onStopping()
         await connection.close()

@@ -39,9 +39,8 @@ public enum ReaperStore {
     }
 
     // Running executions of workers that are dead or stopped, and of workers with no row at all
-    // once they have run longer than the threshold. Each becomes a failed attempt: queued with
-    // backoff while attempts remain, else failed. The attempt was counted by the claim, so a
-    // rescue never spends one, and the status re-check makes a second daemon's update a no-op.
+    // once they have run longer than the threshold. Each becomes a failed attempt
+    // (ExecutionStore.failedAttempt); the status re-check makes a second daemon's update a no-op.
     static let rescueOrphans = """
         WITH orphans AS (
             SELECT e.execution_id
@@ -54,11 +53,7 @@ public enum ReaperStore {
              LIMIT $2
              FOR UPDATE OF e SKIP LOCKED)
         UPDATE executions e
-           SET status = CASE WHEN e.attempt >= e.max_attempts THEN 'failed' ELSE 'queued' END,
-               run_at = CASE WHEN e.attempt >= e.max_attempts THEN e.run_at ELSE now() + backoff_delay(e.attempt) END,
-               finished_at = CASE WHEN e.attempt >= e.max_attempts THEN now() END,
-               execution_error = 'Worker died unexpectedly',
-               updated_at = now()
+           SET \(ExecutionStore.failedAttempt), execution_error = 'Worker died unexpectedly'
           FROM orphans
          WHERE e.execution_id = orphans.execution_id AND e.status = 'running'
         RETURNING e.execution_id, e.worker_id, e.status

@@ -32,7 +32,9 @@ public enum RunOnce {
         }
         let jobLogger = Attempt.logger(for: execution, base: logger)
         jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
-        let (attempt, _) = await Attempt.run(execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger)
+        let (attempt, _) = await DeadlineWatchdog.running { watchdog in
+            await Attempt.run(execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger, watchdog: watchdog)
+        }
         let outcome: ExecutionOutcome
         switch attempt {
         case .ended(let ended): outcome = ended

@@ -9,11 +9,10 @@ public final class WakeSignal: Sendable {
     }
 
     private let state = Mutex(State())
-    private let watchdog: DeadlineWatchdog?
+    private let watchdog: DeadlineWatchdog
 
-    /// - Parameter watchdog: times the waits when given (no timer per wait); otherwise each wait
-    ///   races a sleep, which is fine for rare waits.
-    public init(watchdog: DeadlineWatchdog? = nil) {
+    /// - Parameter watchdog: times the waits (a sleep per wait would keep its timer after an early wake-up).
+    public init(watchdog: DeadlineWatchdog) {
         self.watchdog = watchdog
     }
 
@@ -32,19 +31,9 @@ public final class WakeSignal: Sendable {
 
     /// Waits for a signal, at most `timeout`; returns at once when the task is cancelled.
     public func wait(timeout: Duration) async {
-        if let watchdog {
-            let id = watchdog.schedule(at: .now + timeout) { [self] in signal() }
-            await waitForSignal()
-            watchdog.cancel(id)
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                if (try? await Task.sleep(for: timeout)) != nil { self.signal() }
-            }
-            await self.waitForSignal()
-            group.cancelAll()
-        }
+        let id = watchdog.schedule(at: .now + timeout) { [self] in signal() }
+        await waitForSignal()
+        watchdog.cancel(id)
     }
 
     private func waitForSignal() async {

@@ -117,17 +117,14 @@ public final class Worker: Service, Sendable {
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.watchdog.run() }
-                group.addTask { await self.outcomes.run(finishDeadline: self.configuration.shutdownGrace) }
                 group.addTask { await self.heartbeatLoop() }
                 group.addTask { await self.listenLoop() }
+                async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)
                 await self.claimLoop(connection: claimConnection, jobTypes: claimable)
                 // Every outcome is written (or given up on after the grace) before the row says
                 // stopped: the reaper rescues what a stopped worker still holds.
                 self.outcomes.finish()
-                let drainDeadline = ContinuousClock.now + self.configuration.shutdownGrace
-                while self.outcomes.backlog > 0 && ContinuousClock.now < drainDeadline {
-                    try? await Task.sleep(for: .milliseconds(10))
-                }
+                await outcomesWritten
                 await self.markStopped(on: claimConnection)
                 await claimConnection.close()
                 group.cancelAll()
@@ -216,11 +213,6 @@ public final class Worker: Service, Sendable {
         _ generation: Int, jobs: inout DiscardingTaskGroup, connection: ManagedConnection, jobTypes: [String]
     ) async {
         let canClaim = configuration.mode != .schedulerOnly && !jobTypes.isEmpty
-        // Under load, slots free one handler at a time; claiming for each one alone would make
-        // many one-row claims. So when fewer than half the slots are free and handlers are still
-        // running, wait a millisecond once for more to finish, then claim them all together.
-        let batchFloor = max(1, configuration.concurrency / 2)
-        var gathered = false
         // Claimed ahead of free slots (WORKER_PREFETCH): one claim round trip serves many slots.
         // They are `running` under this worker in the database; at shutdown they are given back
         // without spending their attempt, and a runner declared dead drops them to the reaper.
@@ -254,12 +246,6 @@ public final class Worker: Service, Sendable {
                 prefetched.removeFirst(count)
                 free -= count
             }
-            if canClaim && free > 0 && free < batchFloor && active > 0 && !gathered {
-                gathered = true
-                try? await Task.sleep(for: .milliseconds(1))
-                continue
-            }
-            gathered = false
             if canClaim && free > 0 {
                 let limit = free + configuration.effectivePrefetch
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
@@ -301,16 +287,16 @@ public final class Worker: Service, Sendable {
     // MARK: - Running one execution
 
     private func execute(_ execution: ClaimedExecution, generation: Int) async {
+        defer {
+            state.withLock { $0.active -= 1 }
+            wake.signal()
+        }
         let jobLogger = Attempt.logger(for: execution, base: logger)
         jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
         // A runner that was frozen (SIGSTOP, a paused VM) past the stale threshold may have been
         // declared dead and its claims given away: it must not start their handlers now.
-        let (silent, workerID) = state.withLock { (ContinuousClock.now - $0.lastHeartbeat, $0.workerID) }
-        if silent > configuration.staleThreshold {
-            declareDead(workerID, reason: "no heartbeat for longer than the stale threshold before a handler started")
+        if presumeDeadIfSilent(reason: "no heartbeat for longer than the stale threshold before a handler started") {
             jobLogger.warning("not starting the handler: this runner may have been declared dead", metadata: [LogKey.status: "abandoned"])
-            state.withLock { $0.active -= 1 }
-            wake.signal()
             return
         }
         let (result, duration) = await Attempt.run(
@@ -332,8 +318,6 @@ public final class Worker: Service, Sendable {
             outcomes.submit(ExecutionStore.Outcome(
                 executionID: execution.executionID, attempt: execution.attempt, workerID: execution.workerID, outcome: outcome))
         }
-        state.withLock { $0.active -= 1 }
-        wake.signal()
     }
 
     // MARK: - Heartbeat
@@ -341,8 +325,8 @@ public final class Worker: Service, Sendable {
     private func heartbeatLoop() async {
         let connection = ManagedConnection(connectionString: connectionString, role: "heartbeat", logger: logger)
         while !Task.isCancelled {
-            let (workerID, active, stopping, dead, last) = state.withLock {
-                ($0.workerID, $0.active, $0.stopping, $0.declaredDead, $0.lastHeartbeat)
+            let (workerID, active, stopping, dead) = state.withLock {
+                ($0.workerID, $0.active, $0.stopping, $0.declaredDead)
             }
             if !dead {
                 do {
@@ -357,9 +341,7 @@ public final class Worker: Service, Sendable {
                         observer.heartbeat()
                     }
                 } catch {
-                    if ContinuousClock.now - last > configuration.staleThreshold {
-                        declareDead(workerID, reason: "no heartbeat could be written for longer than the stale threshold")
-                    }
+                    presumeDeadIfSilent(reason: "no heartbeat could be written for longer than the stale threshold")
                     await connection.failed(error, cap: configuration.heartbeatInterval)
                     continue
                 }
@@ -367,6 +349,16 @@ public final class Worker: Service, Sendable {
             try? await Task.sleep(for: configuration.heartbeatInterval)
         }
         await connection.close()
+    }
+
+    /// Declares the current identity dead when no heartbeat was written for longer than the
+    /// stale threshold (the reaper may have given its executions away). - Returns: whether it did.
+    @discardableResult
+    private func presumeDeadIfSilent(reason: String) -> Bool {
+        let (silent, workerID) = state.withLock { (ContinuousClock.now - $0.lastHeartbeat, $0.workerID) }
+        guard silent > configuration.staleThreshold else { return false }
+        declareDead(workerID, reason: reason)
+        return true
     }
 
     private func declareDead(_ workerID: String, reason: String) {

@@ -19,16 +19,52 @@ public final class WorkerMetrics: Sendable {
         var active = 0
     }
 
+    /// The instruments of one queue and job type, made once and reused for every execution
+    /// (making swift-metrics instruments per job would look them up in the registry each time).
+    private struct Instruments: Sendable {
+        let claimed: Counter
+        let succeeded: Counter
+        let failed: Counter
+        let released: Counter
+        let latency: Recorder
+        let wait: Recorder
+
+        init(queue: String, jobType: String) {
+            let dimensions = [("queue", queue), ("job_type", jobType)]
+            claimed = Counter(label: "jobs_claimed_total", dimensions: dimensions)
+            succeeded = Counter(label: "jobs_succeeded_total", dimensions: dimensions)
+            failed = Counter(label: "jobs_failed_total", dimensions: dimensions)
+            released = Counter(label: "jobs_released_total", dimensions: dimensions)
+            latency = Recorder(label: "job_latency_ms", dimensions: [("job_type", jobType)], aggregate: true)
+            wait = Recorder(label: "queue_wait_ms", dimensions: [("queue", queue)], aggregate: true)
+        }
+    }
+
+    private struct InstrumentKey: Hashable {
+        let queue: String
+        let jobType: String
+    }
+
     private let totals = Mutex(Totals())
+    private let instruments = Mutex([InstrumentKey: Instruments]())
     private let concurrency: Int
     private let started = ContinuousClock.now
     private let activeGauge = Gauge(label: "active_jobs")
     private let utilizationGauge = Gauge(label: "worker_utilization")
     private let heartbeatAgeGauge = Gauge(label: "heartbeat_age_seconds")
-    private let lastHeartbeat = Mutex(ContinuousClock.now)
 
     public init(concurrency: Int) {
         self.concurrency = concurrency
+    }
+
+    private func instruments(for execution: ClaimedExecution) -> Instruments {
+        let key = InstrumentKey(queue: execution.queue, jobType: execution.jobType)
+        return instruments.withLock { cache in
+            if let found = cache[key] { return found }
+            let made = Instruments(queue: key.queue, jobType: key.jobType)
+            cache[key] = made
+            return made
+        }
     }
 
     /// An observer that feeds these metrics (combine it with others through ``WorkerObserver``).
@@ -37,10 +73,9 @@ public final class WorkerMetrics: Sendable {
         observer.onReady = onReady
         observer.onClaimed = { [self] executions in
             for execution in executions {
-                let dimensions = [("queue", execution.queue), ("job_type", execution.jobType)]
-                Counter(label: "jobs_claimed_total", dimensions: dimensions).increment()
-                let waited = max(0, Date().timeIntervalSince(execution.runAt) * 1000)
-                Recorder(label: "queue_wait_ms", dimensions: [("queue", execution.queue)], aggregate: true).record(waited)
+                let instruments = instruments(for: execution)
+                instruments.claimed.increment()
+                instruments.wait.record(max(0, Date().timeIntervalSince(execution.runAt) * 1000))
             }
             let active = totals.withLock { totals in
                 totals.active += executions.count
@@ -49,7 +84,6 @@ public final class WorkerMetrics: Sendable {
             setActive(active)
         }
         observer.onFinished = { [self] execution, outcome, duration in
-            let dimensions = [("queue", execution.queue), ("job_type", execution.jobType)]
             let active: Int = totals.withLock { totals in
                 totals.active -= 1
                 switch outcome {
@@ -66,19 +100,18 @@ public final class WorkerMetrics: Sendable {
                 }
                 return totals.active
             }
+            let instruments = instruments(for: execution)
             switch outcome {
-            case .succeeded: Counter(label: "jobs_succeeded_total", dimensions: dimensions).increment()
-            case .failed: Counter(label: "jobs_failed_total", dimensions: dimensions).increment()
-            case .released: Counter(label: "jobs_released_total", dimensions: dimensions).increment()
+            case .succeeded: instruments.succeeded.increment()
+            case .failed: instruments.failed.increment()
+            case .released: instruments.released.increment()
             }
             if case .released = outcome {} else {
-                Recorder(label: "job_latency_ms", dimensions: [("job_type", execution.jobType)], aggregate: true)
-                    .record(Double(duration.milliseconds))
+                instruments.latency.record(Double(duration.milliseconds))
             }
             setActive(active)
         }
         observer.onHeartbeat = { [self] in
-            lastHeartbeat.withLock { $0 = .now }
             heartbeatAgeGauge.record(0)
             onHeartbeat()
         }
@@ -90,13 +123,9 @@ public final class WorkerMetrics: Sendable {
         utilizationGauge.record(Double(max(active, 0)) / Double(max(concurrency, 1)))
     }
 
-    /// Seconds since the last successful heartbeat.
-    public var heartbeatAge: Double {
-        (ContinuousClock.now - lastHeartbeat.withLock { $0 }).seconds
-    }
-
-    /// Refreshes gauges that depend on the time of reading (called before each scrape).
-    public func refreshGauges() {
+    /// Sets the gauges that depend on the time of reading (called before each scrape); the
+    /// heartbeat's age is the worker's own (``Worker/heartbeatAge``).
+    public func refreshGauges(heartbeatAge: Double) {
         heartbeatAgeGauge.record(heartbeatAge)
     }
 
@@ -129,12 +158,7 @@ public struct MetricsLogLine: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        while await pauseBetweenRounds(interval) {
             logger.info("metrics", metadata: metrics.summary())
         }
     }

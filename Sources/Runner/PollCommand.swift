@@ -37,21 +37,19 @@ struct PollCommand: AsyncParsableCommand {
         // Shut down in reverse order: the worker first (it drains), the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if port > 0 {
-            let connectionString = context.connectionString
             let staleAfter = max(configuration.heartbeatInterval * 2, .seconds(5))
             services.append(.init(service: HTTPEndpoint.service(
-                host: http.host, port: port, registry: registry, logger: logger,
-                beforeScrape: { metrics.refreshGauges() },
+                host: http.host, port: port, registry: registry, connectionString: context.connectionString, logger: logger,
+                beforeScrape: { metrics.refreshGauges(heartbeatAge: service.heartbeatAge) },
                 health: {
-                    var fields = [("worker_id", service.workerID), ("heartbeat_age_seconds", String(format: "%.1f", service.heartbeatAge)),
-                                  ("active_jobs", String(service.activeJobs))]
-                    var reasons: [String] = []
-                    if let problem = await HTTPEndpoint.databaseCheck(connectionString, logger: logger) { reasons.append(problem) }
-                    if service.heartbeatAge > staleAfter.seconds { reasons.append("heartbeat is \(Int(service.heartbeatAge)) s old") }
-                    if service.isDeclaredDead { reasons.append("declared dead; re-registering") }
-                    fields.append(("database", reasons.contains { $0.hasPrefix("database") } ? "unreachable" : "ok"))
-                    if !reasons.isEmpty { fields.append(("reason", reasons.joined(separator: "; "))) }
-                    return HealthReport(healthy: reasons.isEmpty, fields: fields)
+                    let age = service.heartbeatAge
+                    var problems: [String] = []
+                    if age > staleAfter.seconds { problems.append("heartbeat is \(Int(age)) s old") }
+                    if service.isDeclaredDead { problems.append("declared dead; re-registering") }
+                    return HealthReport(
+                        fields: [("worker_id", service.workerID), ("heartbeat_age_seconds", String(format: "%.1f", age)),
+                                 ("active_jobs", String(service.activeJobs))],
+                        problems: problems)
                 })))
         }
         services.append(.init(service: QueueDepthSampler(

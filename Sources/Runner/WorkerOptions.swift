@@ -97,8 +97,7 @@ struct WorkerOptions: ParsableArguments {
             configuration.shutdownGrace = try SettingParser.duration(text, setting: "SHUTDOWN_GRACE (--shutdown-grace)", allowZero: true)
         }
         if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
-            let minutes = try SettingParser.positiveNumber(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
-            configuration.staleThreshold = .milliseconds(Int64(minutes * 60_000))
+            configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
         }
         var port = 8000
         if let text = source.value("METRICS_PORT", flag: metricsPort) {

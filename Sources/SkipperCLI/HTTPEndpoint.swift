@@ -8,16 +8,16 @@ import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// What `/health` answers.
+/// What a process knows about its own health for `/health`; the endpoint adds the database check.
 public struct HealthReport: Sendable {
-    /// Whether every check passed (200) or not (503).
-    public var healthy: Bool
-    /// Named facts for the JSON body (`database`, `heartbeat_age_seconds`, `reason`, ...).
+    /// Named facts for the JSON body (`worker_id`, `heartbeat_age_seconds`, ...).
     public var fields: [(String, String)]
+    /// Why the process is unhealthy; empty when it is healthy.
+    public var problems: [String]
 
-    public init(healthy: Bool, fields: [(String, String)]) {
-        self.healthy = healthy
+    public init(fields: [(String, String)], problems: [String] = []) {
         self.fields = fields
+        self.problems = problems
     }
 }
 
@@ -29,17 +29,17 @@ public enum HTTPEndpoint {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         let milliseconds: [Double] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000]
+        // Every value histogram here (job_latency_ms, queue_wait_ms) is in milliseconds.
         factory.defaultValueHistogramBuckets = milliseconds
-        factory.valueHistogramBuckets["job_latency_ms"] = milliseconds
-        factory.valueHistogramBuckets["queue_wait_ms"] = milliseconds
         MetricsSystem.bootstrap(factory)
         return registry
     }
 
-    /// The HTTP service; add it to the process's ServiceGroup.
+    /// The HTTP service; add it to the process's ServiceGroup. `/health` answers 200 when `health`
+    /// reports no problem and the database answers `SELECT 1`, else 503 with the reasons.
     public static func service(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
-        beforeScrape: @escaping @Sendable () -> Void, health: @escaping @Sendable () async -> HealthReport
+        host: String, port: Int, registry: PrometheusCollectorRegistry, connectionString: PGConnectionString, logger: Logger,
+        beforeScrape: @escaping @Sendable () -> Void = {}, health: @escaping @Sendable () -> HealthReport
     ) -> some Service {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
@@ -49,14 +49,18 @@ public enum HTTPEndpoint {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("health") { _, _ -> Response in
-            let report = await health()
-            var fields = [("status", report.healthy ? "ok" : "unhealthy")]
-            fields += report.fields
+            var report = health()
+            let database = await databaseCheck(connectionString, logger: logger)
+            if let database { report.problems.append(database) }
+            let healthy = report.problems.isEmpty
+            var fields = [("status", healthy ? "ok" : "unhealthy")] + report.fields
+            fields.append(("database", database == nil ? "ok" : "unreachable"))
+            if !healthy { fields.append(("reason", report.problems.joined(separator: "; "))) }
             let body = "{" + fields.map { "\(JSONText.string($0.0)):\(JSONText.string($0.1))" }.joined(separator: ",") + "}\n"
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             return Response(
-                status: report.healthy ? .ok : .serviceUnavailable, headers: headers,
+                status: healthy ? .ok : .serviceUnavailable, headers: headers,
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return Application(
@@ -65,7 +69,7 @@ public enum HTTPEndpoint {
 
     /// Answers whether the database responds to `SELECT 1` within `timeout` (a fresh connection
     /// each time); nil when it does, else the reason.
-    public static func databaseCheck(_ connectionString: PGConnectionString, logger: Logger, timeout: Duration = .seconds(3)) async -> String? {
+    static func databaseCheck(_ connectionString: PGConnectionString, logger: Logger, timeout: Duration = .seconds(3)) async -> String? {
         await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             let answer = FirstAnswer(continuation)
             // The probe is not awaited: a connect that hangs must not hang /health. It ends on its

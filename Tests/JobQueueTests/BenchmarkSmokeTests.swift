@@ -10,22 +10,12 @@ extension EndToEnd {
         @Test func quickBenchmarkRunsAndEveryExecutionCompletes() async throws {
             let schema = try await TestSchema.create(prefix: "bench")
             let json = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", TestEnvironment.repositoryRoot.appendingPathComponent("scripts/bench").path,
-                                 "--quick", "--bin-dir", try TestEnvironment.binDirectory().path, "--json", json.path]
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = schema.url
-            process.environment = environment
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
-            let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            #expect(process.terminationStatus == 0, "\(output.suffix(3000))")
+            let bench = try await runProgram(
+                ["/usr/bin/env", "python3", TestEnvironment.repositoryRoot.appendingPathComponent("scripts/bench").path,
+                 "--quick", "--bin-dir", try TestEnvironment.binDirectory().path, "--json", json.path],
+                environment: ["DATABASE_URL": schema.url])
+            let output = bench.output
+            #expect(bench.status == 0, "\(output.suffix(3000))")
             let figures = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
             for drain in ["drain_1", "drain_2", "backlog_10k", "backlog_after_history", "command_handlers", "concurrency_64"] {
                 let figure = figures?[drain] as? [String: Any]

@@ -29,13 +29,34 @@ extension EndToEnd {
             return counts
         }
 
-        func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if (try? await condition()) == true { return true }
-                try await Task.sleep(for: .milliseconds(200))
+        /// Two runners (concurrency 8) and a daemon working through `count` executions whose
+        /// handler records "execution_id attempt" for each run.
+        func startFleet(url: String, filling cluster: TestCluster, queue: String, count: Int, pollInterval: String) async throws
+            -> (record: String, runners: [BinaryProcess], daemon: BinaryProcess)
+        {
+            let record = scripts.path("\(queue)-runs.log")
+            let handler = try scripts.script("record.sh", "echo \"$EXECUTION_ID $ATTEMPT\" >> \(record)")
+            let handlers = try scripts.handlersFile([("record", [handler], nil)])
+            try await cluster.psql("INSERT INTO executions (queue, job_type) SELECT '\(queue)', 'record' FROM generate_series(1, \(count))")
+            let environment = [
+                "DATABASE_URL": url, "QUEUE_NAME": queue, "WORKER_CONCURRENCY": "8", "HANDLERS_FILE": handlers,
+                "HEARTBEAT_INTERVAL": "1s", "POLL_INTERVAL": pollInterval, "STALE_THRESHOLD_MINUTES": "0.5", "METRICS_PORT": "0",
+            ]
+            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
+            let daemon = try BinaryProcess("cleanup-daemon", [], environment: [
+                "DATABASE_URL": url, "CHECK_INTERVAL": "1", "STALE_THRESHOLD_MINUTES": "0.5", "CLEANUP_METRICS_PORT": "0",
+            ])
+            return (record, runners, daemon)
+        }
+
+        /// The outages each process logged on reconnecting ("runner: connection=claim outage_ms=256").
+        func outages(_ processes: [BinaryProcess]) -> [String] {
+            processes.flatMap { process in
+                process.output.split(separator: "\n").filter { $0.contains("status=reconnected") }.map { line in
+                    let fields = line.split(separator: " ").filter { $0.hasPrefix("outage_ms=") || $0.hasPrefix("connection=") }
+                    return "\(process.name): \(fields.joined(separator: " "))"
+                }
             }
-            return try await condition()
         }
 
         /// Each line of the handler's record is "execution_id attempt"; an execution may appear
@@ -63,18 +84,8 @@ extension EndToEnd {
             let cluster = try await TestCluster.start()
             let url = cluster.url("connect_timeout=2")
             try await migrate(url)
-            let record = scripts.path("restart-runs.log")
-            let handler = try scripts.script("record.sh", "echo \"$EXECUTION_ID $ATTEMPT\" >> \(record)")
-            let handlers = try scripts.handlersFile([("record", [handler], nil)])
-            try await cluster.psql("INSERT INTO executions (queue, job_type) SELECT 'restart', 'record' FROM generate_series(1, 10000)")
-            let environment = [
-                "DATABASE_URL": url, "QUEUE_NAME": "restart", "WORKER_CONCURRENCY": "8", "HANDLERS_FILE": handlers,
-                "HEARTBEAT_INTERVAL": "1s", "POLL_INTERVAL": "60s", "STALE_THRESHOLD_MINUTES": "0.5", "METRICS_PORT": "0",
-            ]
-            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
-            let daemon = try BinaryProcess("cleanup-daemon", [], environment: [
-                "DATABASE_URL": url, "CHECK_INTERVAL": "1", "STALE_THRESHOLD_MINUTES": "0.5", "CLEANUP_METRICS_PORT": "0",
-            ])
+            let fleet = try await startFleet(url: url, filling: cluster, queue: "restart", count: 10_000, pollInterval: "60s")
+            let (record, runners, daemon) = (fleet.record, fleet.runners, fleet.daemon)
             #expect(try await eventually(timeout: .seconds(60)) { (try await counts(cluster, queue: "restart")["completed"] ?? 0) >= 2500 })
             try await cluster.restart(mode: "fast")
             #expect(try await eventually(timeout: .seconds(90)) { (try await counts(cluster, queue: "restart")["completed"] ?? 0) >= 6000 })
@@ -96,9 +107,7 @@ extension EndToEnd {
                 #expect(await process.waitForExit(timeout: .seconds(30)) == 0)
             }
             try await checkRecords(record, cluster, queue: "restart", expected: 10001)
-            print("restart outages seen:", (runners + [daemon]).flatMap { process in
-                process.output.split(separator: "\n").filter { $0.contains("status=reconnected") }.map { "\(process.name): \($0.split(separator: " ").filter { $0.hasPrefix("outage_ms=") || $0.hasPrefix("connection=") }.joined(separator: " "))" }
-            })
+            print("restart outages seen:", outages(runners + [daemon]))
         }
 
         @Test func killingEachConnectionOfARunnerLosesNothing() async throws {
@@ -167,18 +176,8 @@ extension EndToEnd {
             #expect(await readOnly.waitForOutput("read-only", timeout: .seconds(15)), "\(readOnly.output.suffix(2000))")
             readOnly.signal(SIGKILL)
 
-            let record = scripts.path("failover-runs.log")
-            let handler = try scripts.script("record.sh", "echo \"$EXECUTION_ID $ATTEMPT\" >> \(record)")
-            let handlers = try scripts.handlersFile([("record", [handler], nil)])
-            try await primary.psql("INSERT INTO executions (queue, job_type) SELECT 'failover', 'record' FROM generate_series(1, 3000)")
-            let environment = [
-                "DATABASE_URL": url, "QUEUE_NAME": "failover", "WORKER_CONCURRENCY": "8", "HANDLERS_FILE": handlers,
-                "HEARTBEAT_INTERVAL": "1s", "POLL_INTERVAL": "2s", "STALE_THRESHOLD_MINUTES": "0.5", "METRICS_PORT": "0",
-            ]
-            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
-            let daemon = try BinaryProcess("cleanup-daemon", [], environment: [
-                "DATABASE_URL": url, "CHECK_INTERVAL": "1", "STALE_THRESHOLD_MINUTES": "0.5", "CLEANUP_METRICS_PORT": "0",
-            ])
+            let fleet = try await startFleet(url: url, filling: primary, queue: "failover", count: 3000, pollInterval: "2s")
+            let (record, runners, daemon) = (fleet.record, fleet.runners, fleet.daemon)
             #expect(try await eventually(timeout: .seconds(60)) { (try await counts(primary, queue: "failover")["completed"] ?? 0) >= 1000 })
             let acknowledged = Int(try await primary.psql("SELECT count(*) FROM executions WHERE queue = 'failover' AND status = 'completed'"))!
             try await primary.stop(mode: "fast")
@@ -194,9 +193,7 @@ extension EndToEnd {
                 #expect(await process.waitForExit(timeout: .seconds(30)) == 0)
             }
             try await checkRecords(record, standby, queue: "failover", expected: 3000)
-            print("failover outages seen:", (runners + [daemon]).flatMap { process in
-                process.output.split(separator: "\n").filter { $0.contains("status=reconnected") }.map { "\(process.name): \($0.split(separator: " ").filter { $0.hasPrefix("outage_ms=") || $0.hasPrefix("connection=") }.joined(separator: " "))" }
-            })
+            print("failover outages seen:", outages(runners + [daemon]))
         }
 
         @Test func tlsVerifyFullConnectsAndRefusesAServerWithTheWrongName() async throws {
@@ -215,12 +212,8 @@ extension EndToEnd {
                 [ "$(id -u)" = 0 ] && chown postgres: \(cluster.dataDirectory)/server.crt \(cluster.dataDirectory)/server.key
                 chmod 600 \(cluster.dataDirectory)/server.key
                 """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", openssl]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let certificates = try await runProgram(["/bin/sh", "-c", openssl])
+            #expect(certificates.status == 0, "\(certificates.output)")
             try await cluster.psql("ALTER SYSTEM SET ssl = on")
             try await cluster.psql("SELECT pg_reload_conf()")
             try await cluster.psql("CREATE ROLE tls_user LOGIN SUPERUSER PASSWORD 'tls-Secret-1'")

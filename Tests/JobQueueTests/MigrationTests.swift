@@ -47,13 +47,8 @@ struct MigrationTests {
         var files = SQLFiles.migrations.map { root.appendingPathComponent("migrations/\($0.name).sql").path }
         files.append(root.appendingPathComponent("sql/functions.sql").path)
         for file in files {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            process.arguments = [url, "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "psql -f \(file)")
+            let applied = try await runProgram(["/usr/bin/psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file])
+            #expect(applied.status == 0, "psql -f \(file): \(applied.output)")
         }
         let connection = try await PGConnection.connect(to: url, logger: TestEnvironment.logger)
         let id = try await connection.query("SELECT enqueue_execution('noop') AS id")[0].decode("id", as: Int64.self)

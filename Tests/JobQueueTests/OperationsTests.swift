@@ -145,24 +145,15 @@ extension EndToEnd {
                 #expect(text.contains("NoNewPrivileges=yes") && text.contains("ProtectSystem=strict") && text.contains("PrivateTmp=yes"))
                 #expect(text.contains("Restart=on-failure"))
             }
-            func verify(_ units: [String]) throws -> (Int32, String) {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-                process.arguments = ["verify"] + units
-                process.currentDirectoryURL = folder
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                try process.run()
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                return (process.terminationStatus, output)
+            func verify(_ units: [String]) async throws -> (Int32?, String) {
+                let result = try await runProgram(["/usr/bin/systemd-analyze", "verify"] + units, directory: folder.path)
+                return (result.status, result.output)
             }
-            let (status, output) = try verify(["runner@1.service", "runner@2.service", "cleanup-daemon.service"])
+            let (status, output) = try await verify(["runner@1.service", "runner@2.service", "cleanup-daemon.service"])
             #expect(status == 0, "\(output)")
             // The check is real: a unit with a mistake is refused.
             try "[Service]\nType=notify\nExecStart=relative/path\n".write(to: folder.appendingPathComponent("broken.service"), atomically: true, encoding: .utf8)
-            let (brokenStatus, _) = try verify(["broken.service"])
+            let (brokenStatus, _) = try await verify(["broken.service"])
             #expect(brokenStatus != 0)
             // Stop timeout is longer than the default shutdown grace (30 s).
             let runnerUnit = try String(contentsOf: units.appendingPathComponent("runner@.service"), encoding: .utf8)
@@ -184,16 +175,9 @@ extension EndToEnd {
                 INSERT INTO executions (queue, job_type, priority) VALUES ('diag', 'mail', 0), ('diag', 'mail', 2);
                 INSERT INTO idempotency_records (idempotency_key, execution_id, created_at) VALUES ('d1', 1, now()), ('d2', 2, now() - interval '3 days');
                 """)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            process.arguments = [schema.url, "-X", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repositoryRoot.appendingPathComponent("sql/diagnostics.sql").path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(output)")
+            let diagnostics = try await runSQLFile(schema.url, TestEnvironment.repositoryRoot.appendingPathComponent("sql/diagnostics.sql").path)
+            let output = diagnostics.output
+            #expect(diagnostics.status == 0, "\(output)")
             let queries = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("sql/diagnostics.sql"), encoding: .utf8)
                 .components(separatedBy: "\n-- ").filter { $0.contains("SELECT") }
             #expect(queries.count >= 8)

@@ -11,12 +11,8 @@ extension EndToEnd {
 
         init() async throws {
             schema = try await TestSchema.create(prefix: "roles")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            process.arguments = [schema.url, "-qX", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repositoryRoot.appendingPathComponent("sql/roles.sql").path]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw TestEnvironment.SetupError("sql/roles.sql failed") }
+            let roles = try await runSQLFile(schema.url, TestEnvironment.repositoryRoot.appendingPathComponent("sql/roles.sql").path)
+            guard roles.status == 0 else { throw TestEnvironment.SetupError("sql/roles.sql failed: \(roles.output)") }
         }
 
         /// A login role that is a member of `group`, and a URL that connects as it (unix socket, trusted).
@@ -83,13 +79,8 @@ extension EndToEnd {
 
         @Test func operatorReadsEverythingAndChangesNothing() async throws {
             let url = try await login("skipper_operator")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            process.arguments = [url, "-qX", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repositoryRoot.appendingPathComponent("sql/diagnostics.sql").path]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let diagnostics = try await runSQLFile(url, TestEnvironment.repositoryRoot.appendingPathComponent("sql/diagnostics.sql").path)
+            #expect(diagnostics.status == 0, "\(diagnostics.output)")
             let status = try await BinaryProcess.run("runner", ["status"], environment: ["DATABASE_URL": url])
             #expect(status.status == 0, "\(status.output)")
             #expect(try await refused(url, "UPDATE executions SET status = 'failed'"))

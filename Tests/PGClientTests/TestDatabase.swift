@@ -1,19 +1,17 @@
 import Foundation
 import Logging
 import PGClient
+import TestSupport
 import Testing
 
-/// Database coordinates for the tests: DATABASE_URL, which `scripts/test` sets. A missing
-/// database fails the test; it is never skipped.
+/// Connections for the PGClient tests, on the database TestSupport finds (DATABASE_URL, which
+/// `scripts/test` sets; a missing one fails the test, it is never skipped).
 enum TestDatabase {
     static func connectionString() throws -> PGConnectionString {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw TestSetupError(message: "DATABASE_URL is not set: run the tests with scripts/test")
-        }
-        return try PGConnectionString(url)
+        try PGConnectionString(TestEnvironment.databaseURL())
     }
 
-    static let logger = Logger(label: "pgclient-tests")
+    static let logger = TestEnvironment.logger
 
     static func connect() async throws -> PGConnection {
         try await PGConnection.connect(to: connectionString(), logger: logger)
@@ -24,11 +22,6 @@ enum TestDatabase {
         configuration.maxConnections = max
         return PGPool(configuration: configuration, logger: logger)
     }
-}
-
-struct TestSetupError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// The process's resident set size in bytes (Linux).

@@ -1,10 +1,4 @@
 import Foundation
-import Subprocess
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
 
 /// A PostgreSQL cluster of a test's own (made by `scripts/pg` in a temporary folder on a free
 /// port), for tests that restart, stop, promote or reconfigure the server under running binaries.
@@ -95,18 +89,14 @@ public final class TestCluster: @unchecked Sendable {
         try await Self.run([path] + arguments, environment: ["SKIPPER_PG_DIR": directory, "SKIPPER_PG_PORT": String(port)])
     }
 
-    /// Runs a program to the end (through swift-subprocess) and returns its output; throws on a non-zero exit.
+    /// Runs a program to the end; throws on a non-zero exit. - Returns: its output, trimmed.
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> String {
-        var keyed: [Environment.Key: String?] = [:]
-        for (key, value) in environment { keyed[Environment.Key(stringLiteral: key)] = value }
-        let result = try await Subprocess.run(
-            .path(FilePath(arguments[0])), arguments: Arguments(Array(arguments.dropFirst())),
-            environment: .inherit.updating(keyed), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
-        let output = (result.standardOutput + result.standardError).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard case .exited(0) = result.terminationStatus else {
+        let result = try await runProgram(arguments, environment: environment)
+        let output = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard result.status == 0 else {
             throw TestEnvironment.SetupError("\(arguments.joined(separator: " ")) failed: \(output)")
         }
-        return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return output
     }
 }

@@ -94,14 +94,8 @@ public struct TestSchema: Sendable {
         try await connect().execute(script)
     }
 
-    /// Waits until `condition` holds, polling every 100 ms, for at most `timeout`.
-    /// - Returns: whether it held in time.
+    /// Waits until `condition` holds, for at most `timeout` (see the free function ``eventually(timeout:_:)``).
     public func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
+        try await TestSupport.eventually(timeout: timeout, condition)
     }
 }
