@@ -38,6 +38,9 @@ final class OutcomeWriter: Sendable {
         wake.signal()
     }
 
+    /// Outcomes waiting to be written (not counting the batch being written).
+    var pending: Int { state.withLock { $0.pending.count } }
+
     /// Asks ``run(finishDeadline:)`` to return once everything pending is written.
     func finish() {
         state.withLock { $0.finishing = true }

@@ -14,6 +14,7 @@ public enum SQLFiles {
     /// Every migration, in order. A new file in `migrations/` gets a line here (a test checks it).
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "0001_schema", sql: text(PackageResources._001_schema_sql)),
+        Migration(version: 2, name: "0002_running_index", sql: text(PackageResources._002_running_index_sql)),
     ]
 
     /// `sql/functions.sql`: the SQL API, re-applied by migrate whenever its text changes.

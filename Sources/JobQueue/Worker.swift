@@ -44,22 +44,24 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         self.observer = observer
         self.state = Mutex(State(workerID: WorkerRegistry.newWorkerID()))
-        self.wake = WakeSignal(watchdog: watchdog)
-        let logger = logger
+        let wake = WakeSignal(watchdog: watchdog)
+        self.wake = wake
         self.outcomes = OutcomeWriter(
             connectionString: connectionString, batchSize: configuration.completionBatchSize, logger: logger,
             watchdog: watchdog
         ) { item, status in
-            var metadata: Logger.Metadata = [
-                LogKey.executionID: "\(item.executionID)", LogKey.workerID: "\(item.workerID)", LogKey.attempt: "\(item.attempt)",
-            ]
+            // A written outcome may let the claim loop, held back by unwritten ones, go on.
+            wake.signal()
             if let status {
                 observer.outcomeWritten(item, status: status)
-                metadata["new_status"] = "\(status)"
-                logger.debug("outcome written", metadata: metadata)
+                logger.debug("outcome written", metadata: [
+                    LogKey.executionID: "\(item.executionID)", LogKey.attempt: "\(item.attempt)", "new_status": "\(status)",
+                ])
             } else {
-                metadata[LogKey.status] = "outcome_refused"
-                logger.warning("outcome refused by the fence: the execution was rescued, cancelled or re-claimed meanwhile", metadata: metadata)
+                logger.warning("outcome refused by the fence: the execution was rescued, cancelled or re-claimed meanwhile", metadata: [
+                    LogKey.status: "outcome_refused", LogKey.executionID: "\(item.executionID)",
+                    LogKey.workerID: "\(item.workerID)", LogKey.attempt: "\(item.attempt)",
+                ])
             }
         }
     }
@@ -246,7 +248,9 @@ public final class Worker: Service, Sendable {
                 prefetched.removeFirst(count)
                 free -= count
             }
-            if canClaim && free > 0 {
+            // Backpressure: while more outcomes wait to be written than one batch holds, claim
+            // nothing; otherwise a slow database would let running executions pile up unbounded.
+            if canClaim && free > 0 && outcomes.pending <= configuration.completionBatchSize {
                 let limit = free + configuration.effectivePrefetch
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
                 do {
