@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "JobQueue", targets: ["JobQueue"]),
         .executable(name: "runner", targets: ["Runner"]),
         .executable(name: "cleanup-daemon", targets: ["CleanupDaemon"]),
+        .executable(name: "skipper-handler-guard", targets: ["HandlerGuard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,6 +90,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // C: it starts every command handler, so it must start fast and bring no runtime.
+        .executableTarget(name: "HandlerGuard"),
         .target(
             name: "TestSupport",
             dependencies: [

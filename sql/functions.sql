@@ -110,17 +110,30 @@ COMMENT ON FUNCTION retry_execution(bigint) IS
     'Queues a failed or cancelled execution again now, with one more attempt allowed; false when it is not failed or cancelled.';
 
 CREATE OR REPLACE FUNCTION cancel_execution(p_execution_id bigint) RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-    WITH cancelled AS (
-        UPDATE executions
-           SET status = 'cancelled', finished_at = now(), updated_at = now()
-         WHERE execution_id = p_execution_id AND status IN ('queued', 'running')
-        RETURNING 1
-    )
-    SELECT EXISTS (SELECT 1 FROM cancelled)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    v_status text;
+    v_worker text;
+BEGIN
+    SELECT status, worker_id INTO v_status, v_worker
+      FROM executions
+     WHERE execution_id = p_execution_id AND status IN ('queued', 'running')
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE executions
+       SET status = 'cancelled', finished_at = now(), updated_at = now()
+     WHERE execution_id = p_execution_id;
+    -- The runner that runs it stops its handler when this commits: 'worker_id:execution_id'.
+    IF v_status = 'running' THEN
+        PERFORM pg_notify('skipper_cancellations', v_worker || ':' || p_execution_id);
+    END IF;
+    RETURN true;
+END
 $$;
 COMMENT ON FUNCTION cancel_execution(bigint) IS
-    'Cancels a queued or running execution (a running one''s outcome is then refused by the fence); false when it had already finished.';
+    'Cancels a queued or running execution; false when it had already finished. A running one''s runner is told on channel skipper_cancellations and stops its handler (SIGTERM, SIGKILL after CANCEL_GRACE); its outcome is refused by the fence.';
 
 CREATE OR REPLACE FUNCTION cleanup_old_idempotency_records(p_older_than interval) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$

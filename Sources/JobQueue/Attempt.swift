@@ -11,24 +11,27 @@ enum Attempt {
         case ended(ExecutionOutcome)
         /// The task was cancelled first (shutdown or a lost claim); the caller decides.
         case interrupted
+        /// The runner stopped it because its execution was cancelled (``AttemptControl``).
+        case cancelled
     }
 
     private enum Race: Sendable {
         case finished(Swift.Result<String?, any Error>)
         case timedOut
         case interrupted
+        case cancelled
     }
 
     static func run(
         _ execution: ClaimedExecution, handlers: HandlerRegistry, defaultTimeout: Duration, logger: Logger,
-        watchdog: DeadlineWatchdog
+        watchdog: DeadlineWatchdog, control: AttemptControl = AttemptControl()
     ) async -> (Result, Duration) {
         let started = ContinuousClock.now
         let handler = handlers.handler(for: execution.jobType)
         let timeout = execution.timeout ?? handler?.timeout ?? defaultTimeout
         let race: Race
         if let handler {
-            race = await runWatched(handler, execution, timeout: timeout, watchdog: watchdog, logger: logger)
+            race = await runWatched(handler, execution, timeout: timeout, watchdog: watchdog, control: control, logger: logger)
         } else {
             race = .finished(.failure(MissingHandler(jobType: execution.jobType)))
         }
@@ -54,16 +57,24 @@ enum Attempt {
             return (.ended(.failed(error: text)), duration)
         case .interrupted:
             return (.interrupted, duration)
+        case .cancelled:
+            metadata[LogKey.status] = "\(LogStatus.jobCancelled)"
+            logger.notice("handler stopped: the execution was cancelled", metadata: metadata)
+            return (.cancelled, duration)
         }
     }
 
-    /// Runs the handler in a task of its own that the watchdog cancels at the deadline. The task
-    /// is unstructured only so that the watchdog can hold its handle; it is always awaited here,
-    /// and cancelling this task cancels it too.
+    /// Runs the handler in a task of its own that the watchdog cancels at the deadline and the
+    /// control cancels when the execution is cancelled. The task is unstructured only so that
+    /// they can hold its handle; it is always awaited here, and cancelling this task cancels it too.
     private static func runWatched(
-        _ handler: any JobHandler, _ execution: ClaimedExecution, timeout: Duration, watchdog: DeadlineWatchdog, logger: Logger
+        _ handler: any JobHandler, _ execution: ClaimedExecution, timeout: Duration, watchdog: DeadlineWatchdog,
+        control: AttemptControl, logger: Logger
     ) async -> Race {
-        let work = Task { try await handler.run(execution, logger: logger) }
+        let work = AttemptControl.$current.withValue(control) {
+            Task { try await handler.run(execution, logger: logger) }
+        }
+        control.attach { work.cancel() }
         let timedOut = Atomic<Bool>(false)
         let id = watchdog.schedule(at: .now + timeout) {
             timedOut.store(true, ordering: .relaxed)
@@ -77,6 +88,7 @@ enum Attempt {
         watchdog.cancel(id)
         if timedOut.load(ordering: .relaxed) { return .timedOut }
         if Task.isCancelled { return .interrupted }
+        if control.isStopRequested { return .cancelled }
         return .finished(result)
     }
 

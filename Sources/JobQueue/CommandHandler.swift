@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Subprocess
-import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
@@ -14,8 +13,12 @@ import Glibc
 /// JOB_TYPE, QUEUE and TRACEPARENT go in its environment (with PATH, HOME, LANG and the
 /// handler's own variables; never the runner's DATABASE_URL). Exit 0 is success and stdout is
 /// the result; otherwise the tail of stderr is the error. Both are bounded: a handler that
-/// prints gigabytes is drained, not stored. The program runs in its own process group, and a
-/// cancelled attempt (timeout, shutdown, lost claim) kills the whole group.
+/// prints gigabytes is drained, not stored.
+///
+/// The program runs under `skipper-handler-guard` (see ``HandlerGuard``), in a process group of
+/// its own: a cancelled attempt (timeout, shutdown, lost claim) kills the whole group, an
+/// operator's cancel sends it SIGTERM first (``AttemptControl``), and when the runner dies,
+/// however it dies, the guard kills the group, so that no handler outlives its runner.
 public struct CommandHandler: JobHandler {
     /// One handler definition from the handlers file.
     public struct Definition: Sendable, Equatable {
@@ -42,9 +45,12 @@ public struct CommandHandler: JobHandler {
     public var resultLimitBytes: Int
     /// The most stderr bytes kept (the end of it) as the error.
     public var errorTailBytes: Int
+    /// The path of `skipper-handler-guard`, which the program is started through.
+    public var guardPath: String
 
-    public init(definition: Definition, resultLimitBytes: Int = 1 << 20, errorTailBytes: Int = 4096) {
+    public init(definition: Definition, guardPath: String, resultLimitBytes: Int = 1 << 20, errorTailBytes: Int = 4096) {
         self.definition = definition
+        self.guardPath = guardPath
         self.resultLimitBytes = resultLimitBytes
         self.errorTailBytes = errorTailBytes
     }
@@ -56,35 +62,33 @@ public struct CommandHandler: JobHandler {
 
     public func run(_ execution: ClaimedExecution, logger: Logger) async throws -> String? {
         var options = PlatformOptions()
-        options.processGroupID = 0  // its own group, so that a kill reaches its children too
-        let processGroup = Mutex<pid_t?>(nil)
+        options.processGroupID = 0  // the guard's own group, which the handler's processes stay in
+        // A cancelled attempt (timeout, shutdown, lost claim, CANCEL_GRACE over) kills the group;
+        // the guard is not in it any more, reports how the handler ended, and exits.
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+        let control = AttemptControl.current
         let resultLimit = resultLimitBytes
         let tailLimit = errorTailBytes
         let outcome: ExecutionResult<(OutputHead, OutputTail), SequenceOutput, SequenceOutput>
         let stdin = try PayloadFile(execution.payload)
         do {
-            outcome = try await withTaskCancellationHandler {
-                try await Subprocess.run(
-                    .path(FilePath(definition.executable)),
-                    arguments: Arguments(definition.arguments),
-                    environment: .custom(environment(for: execution)),
-                    platformOptions: options,
-                    input: .fileDescriptor(stdin.descriptor, closeAfterSpawningProcess: true),
-                    output: .sequence,
-                    error: .sequence
-                ) { running in
-                    let pid = running.processIdentifier.value
-                    processGroup.withLock { $0 = pid }
-                    if Task.isCancelled { _ = kill(-pid, SIGKILL) }
-                    async let head = OutputHead.collect(running.standardOutput, limit: resultLimit)
-                    async let tail = OutputTail.collect(running.standardError, limit: tailLimit)
-                    return try await (head, tail)
-                }
-            } onCancel: {
-                if let pid = processGroup.withLock({ $0 }) { _ = kill(-pid, SIGKILL) }
+            outcome = try await Subprocess.run(
+                .path(FilePath(guardPath)),
+                arguments: Arguments([String(getpid()), definition.executable] + definition.arguments),
+                environment: .custom(environment(for: execution)),
+                platformOptions: options,
+                input: .fileDescriptor(stdin.descriptor, closeAfterSpawningProcess: true),
+                output: .sequence,
+                error: .sequence
+            ) { running in
+                let group = running.processIdentifier.value
+                control?.onStopRequest { _ = kill(-group, SIGTERM) }
+                async let head = OutputHead.collect(running.standardOutput, limit: resultLimit)
+                async let tail = OutputTail.collect(running.standardError, limit: tailLimit)
+                return try await (head, tail)
             }
         } catch let error as SubprocessError {
-            throw Failure(description: "cannot run \(definition.executable): \(error)")
+            throw Failure(description: "cannot run \(definition.executable) through \(guardPath): \(error)")
         }
         let (head, tail) = outcome.closureResult
         switch outcome.terminationStatus {

@@ -126,6 +126,35 @@ public enum ExecutionStore {
         RETURNING e.execution_id
         """
 
+    // A claim whose reply never reached the runner (the connection broke after the server
+    // committed it) leaves rows `running` under a live worker that does not know it holds them;
+    // the reaper never rescues a live worker's work. The runner gives back every row it holds in
+    // the database but not in memory. Their handlers never started: the attempt is not counted.
+    static let releaseStranded = """
+        UPDATE executions
+           SET status = 'queued', attempt = attempt - 1, started_at = NULL, updated_at = now()
+         WHERE status = 'running' AND worker_id = $1 AND execution_id <> ALL($2::bigint[])
+        RETURNING execution_id
+        """
+
+    /// Gives back the executions `running` under `workerID` that are not among `held` (the ones
+    /// the runner knows it claimed and has not finished writing). Run it only while no claim of
+    /// this worker is in flight. - Returns: the ids given back.
+    public static func releaseStranded(workerID: String, held: [Int64], on connection: PGConnection) async throws -> [Int64] {
+        let rows = try await connection.query(releaseStranded, [workerID, held], name: "release_stranded")
+        return try rows.map { try $0.decode(at: 0, as: Int64.self) }
+    }
+
+    /// Which of these executions were cancelled (the heartbeat's check, for a cancellation whose
+    /// notification the runner missed).
+    public static func cancelled(among ids: [Int64], on connection: PGConnection) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            "SELECT execution_id FROM executions WHERE execution_id = ANY($1::bigint[]) AND status = 'cancelled'",
+            [ids], name: "cancelled_among")
+        return try rows.map { try $0.decode(at: 0, as: Int64.self) }
+    }
+
     /// What writing a batch of outcomes did.
     public struct WriteResult: Sendable {
         /// Outcomes the database accepted, with the status each execution now has.

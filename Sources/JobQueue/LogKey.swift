@@ -19,6 +19,10 @@ public enum LogStatus {
     public static let jobClaimed = "job_claimed"
     public static let jobCompletedSuccess = "job_completed_success"
     public static let jobFailed = "job_failed"
+    /// An operator cancelled the execution while it ran; its handler was stopped.
+    public static let jobCancelled = "job_cancelled"
+    /// Claims the database holds under this runner that it did not know of went back to the queue.
+    public static let strandedReleased = "stranded_claims_released"
     public static let error = "error"
     public static let stopping = "stopping"
 }

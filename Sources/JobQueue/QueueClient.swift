@@ -7,6 +7,8 @@ import PGClient
 public enum QueueClient {
     /// The NOTIFY channel enqueues wake runners on (the payload is the queue name).
     public static let channel = "skipper_executions"
+    /// The NOTIFY channel `cancel_execution` tells runners on (the payload is `worker_id:execution_id`).
+    public static let cancellationChannel = "skipper_cancellations"
 
     /// One execution to enqueue.
     public struct EnqueueRequest: Sendable {

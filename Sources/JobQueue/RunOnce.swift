@@ -39,6 +39,7 @@ public enum RunOnce {
         switch attempt {
         case .ended(let ended): outcome = ended
         case .interrupted: outcome = .released
+        case .cancelled: outcome = .failed(error: "cancelled")  // the fence refuses it: the row says cancelled
         }
         let written = try await ExecutionStore.write(
             [ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome)],

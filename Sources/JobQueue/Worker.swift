@@ -12,6 +12,12 @@ import Synchronization
 /// says `dead` (the reaper gave its work away), or no heartbeat could be written for longer than
 /// the stale threshold, it stops its handlers, forgets their outcomes (the fence would refuse
 /// them) and registers again under a new worker id.
+///
+/// An execution runs in one place at a time: what it holds in the database is checked against
+/// its ``ClaimLedger`` after a claim error and periodically (claims whose reply was lost go back
+/// to the queue), a cancelled execution's handler is stopped (NOTIFY on
+/// ``QueueClient/cancellationChannel``, or the heartbeat's check at the latest), and command
+/// handlers die with the runner (``HandlerGuard``).
 public final class Worker: Service, Sendable {
     /// Everything the worker needs besides its configuration.
     public let configuration: WorkerConfiguration
@@ -33,6 +39,7 @@ public final class Worker: Service, Sendable {
     private let watchdog = DeadlineWatchdog()
     private let wake: WakeSignal
     private let outcomes: OutcomeWriter
+    private let ledger: ClaimLedger
 
     public init(
         configuration: WorkerConfiguration, connectionString: PGConnectionString, handlers: HandlerRegistry,
@@ -46,10 +53,13 @@ public final class Worker: Service, Sendable {
         self.state = Mutex(State(workerID: WorkerRegistry.newWorkerID()))
         let wake = WakeSignal(watchdog: watchdog)
         self.wake = wake
+        let ledger = ClaimLedger()
+        self.ledger = ledger
         self.outcomes = OutcomeWriter(
             connectionString: connectionString, batchSize: configuration.completionBatchSize, logger: logger,
             watchdog: watchdog
         ) { item, status in
+            ledger.finished(item.executionID, attempt: item.attempt)
             // A written outcome may let the claim loop, held back by unwritten ones, go on.
             wake.signal()
             if let status {
@@ -119,14 +129,19 @@ public final class Worker: Service, Sendable {
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.watchdog.run() }
-                group.addTask { await self.heartbeatLoop() }
                 group.addTask { await self.listenLoop() }
-                async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)
-                await self.claimLoop(connection: claimConnection, jobTypes: claimable)
-                // Every outcome is written (or given up on after the grace) before the row says
-                // stopped: the reaper rescues what a stopped worker still holds.
-                self.outcomes.finish()
-                await outcomesWritten
+                await withTaskGroup(of: Void.self) { beating in
+                    beating.addTask { await self.heartbeatLoop() }
+                    async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)
+                    await self.claimLoop(connection: claimConnection, jobTypes: claimable)
+                    // Every outcome is written (or given up on after the grace) before the row says
+                    // stopped: the reaper rescues what a stopped worker still holds.
+                    self.outcomes.finish()
+                    await outcomesWritten
+                    beating.cancelAll()
+                }
+                // The heartbeat loop has ended, so no beat can land after this and say `stopping`
+                // (the heartbeat's SQL cannot move a stopped row either).
                 await self.markStopped(on: claimConnection)
                 await claimConnection.close()
                 group.cancelAll()
@@ -205,6 +220,7 @@ public final class Worker: Service, Sendable {
                 logger.warning("re-registering under a new worker id", metadata: [
                     LogKey.status: "reregistering", "old_worker_id": "\(old)", LogKey.workerID: "\(workerID)",
                 ])
+                ledger.forgetAll()
                 guard await register(on: connection) else { return }
                 observer.reregistered()
             }
@@ -219,6 +235,9 @@ public final class Worker: Service, Sendable {
         // They are `running` under this worker in the database; at shutdown they are given back
         // without spending their attempt, and a runner declared dead drops them to the reaper.
         var prefetched: [ClaimedExecution] = []
+        // Checked against the database before the first claim, after a claim error, and then
+        // every heartbeat interval (a claim's reply lost in a way the runner did not notice).
+        var reconcileDue = ContinuousClock.now
         func start(_ executions: some Collection<ClaimedExecution>) {
             state.withLock { $0.active += executions.count }
             observer.claimed(Array(executions))
@@ -250,6 +269,13 @@ public final class Worker: Service, Sendable {
             }
             // Backpressure: while more outcomes wait to be written than one batch holds, claim
             // nothing; otherwise a slow database would let running executions pile up unbounded.
+            if canClaim && ContinuousClock.now >= reconcileDue {
+                if await releaseStrandedClaims(connection: connection, workerID: workerID) {
+                    reconcileDue = ContinuousClock.now + configuration.heartbeatInterval
+                } else {
+                    continue
+                }
+            }
             if canClaim && free > 0 && outcomes.pending <= configuration.completionBatchSize {
                 let limit = free + configuration.effectivePrefetch
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
@@ -259,16 +285,40 @@ public final class Worker: Service, Sendable {
                         on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
                         limit: limit, workerID: workerID)
                     connection.succeeded()
+                    ledger.claimed(claimed)
                     start(claimed.prefix(free))
                     prefetched.append(contentsOf: claimed.dropFirst(free))
                     // A full batch means more may be waiting: claim again as soon as a slot frees.
                     if claimed.count == limit { continue }
                 } catch {
+                    // The claim may have committed with its reply lost: look before claiming again.
+                    reconcileDue = .now
                     await connection.failed(error)
                     continue
                 }
             }
-            await wake.wait(timeout: configuration.pollInterval)
+            await wake.wait(timeout: min(configuration.pollInterval, configuration.heartbeatInterval))
+        }
+    }
+
+    /// Gives back what the database says this runner holds and the ledger does not (claims whose
+    /// reply was lost). - Returns: whether the check ran.
+    private func releaseStrandedClaims(connection: ManagedConnection, workerID: String) async -> Bool {
+        do {
+            let db = try await connection.get()
+            let released = try await ExecutionStore.releaseStranded(workerID: workerID, held: ledger.heldIDs, on: db)
+            connection.succeeded()
+            if !released.isEmpty {
+                logger.warning("gave back executions claimed for this runner whose claim reply never arrived; their attempt is not counted", metadata: [
+                    LogKey.status: "\(LogStatus.strandedReleased)", LogKey.workerID: "\(workerID)",
+                    "count": "\(released.count)", "execution_ids": "\(released.sorted().map(String.init).joined(separator: ","))",
+                ])
+                wake.signal()
+            }
+            return true
+        } catch {
+            await connection.failed(error)
+            return false
         }
     }
 
@@ -301,17 +351,31 @@ public final class Worker: Service, Sendable {
         // declared dead and its claims given away: it must not start their handlers now.
         if presumeDeadIfSilent(reason: "no heartbeat for longer than the stale threshold before a handler started") {
             jobLogger.warning("not starting the handler: this runner may have been declared dead", metadata: [LogKey.status: "abandoned"])
+            drop(execution, cancelled: false)
+            return
+        }
+        let control = AttemptControl()
+        guard ledger.starting(execution.executionID, control: control) else {
+            jobLogger.notice("not starting the handler: the execution was cancelled", metadata: [LogKey.status: "\(LogStatus.jobCancelled)"])
+            drop(execution, cancelled: true)
             return
         }
         let (result, duration) = await Attempt.run(
-            execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger, watchdog: watchdog)
+            execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger, watchdog: watchdog,
+            control: control)
+        ledger.ended(execution.executionID)
         let (stopping, dead, currentGeneration) = state.withLock { ($0.stopping, $0.declaredDead, $0.generation) }
         let outcome: ExecutionOutcome?
         switch result {
         case .ended(let ended):
             outcome = ended
+        case .cancelled:
+            // The row already says cancelled; the fence would refuse anything written now.
+            drop(execution, cancelled: true)
+            outcome = nil
         case .interrupted where dead || currentGeneration != generation:
             jobLogger.warning("handler stopped: this runner was declared dead, its claim is void", metadata: [LogKey.status: "abandoned"])
+            drop(execution, cancelled: false)
             outcome = nil
         case .interrupted:
             jobLogger.notice("handler stopped at shutdown; giving the execution back", metadata: [LogKey.status: "released"])
@@ -321,6 +385,29 @@ public final class Worker: Service, Sendable {
             observer.finished(execution, outcome: outcome, duration: duration)
             outcomes.submit(ExecutionStore.Outcome(
                 executionID: execution.executionID, attempt: execution.attempt, workerID: execution.workerID, outcome: outcome))
+        }
+    }
+
+    /// An attempt that ends without an outcome to write.
+    private func drop(_ execution: ClaimedExecution, cancelled: Bool) {
+        ledger.finished(execution.executionID, attempt: execution.attempt)
+        observer.dropped(execution, cancelled: cancelled)
+    }
+
+    // MARK: - Cancellations
+
+    /// Stops the handler of an execution an operator cancelled, if this runner runs it: SIGTERM
+    /// (or task cancellation for an in-process handler), then SIGKILL after CANCEL_GRACE.
+    private func stopCancelled(_ executionID: Int64, learnedFrom source: String) {
+        guard case .running(let control) = ledger.cancel(executionID), !control.isStopRequested else { return }
+        logger.notice("execution cancelled: stopping its handler", metadata: [
+            LogKey.status: "\(LogStatus.jobCancelled)", LogKey.executionID: "\(executionID)", LogKey.workerID: "\(workerID)",
+            "grace_ms": "\(configuration.cancelGrace.milliseconds)", "learned_from": "\(source)",
+        ])
+        if control.requestStop() {
+            watchdog.schedule(at: .now + configuration.cancelGrace) { control.forceStop() }
+        } else {
+            control.forceStop()
         }
     }
 
@@ -343,6 +430,11 @@ public final class Worker: Service, Sendable {
                     } else {
                         state.withLock { if $0.workerID == workerID { $0.lastHeartbeat = .now } }
                         observer.heartbeat()
+                        // A cancellation whose notification was missed (the listen connection was
+                        // down) is found here at the latest.
+                        for id in try await ExecutionStore.cancelled(among: ledger.heldIDs, on: db) {
+                            stopCancelled(id, learnedFrom: "heartbeat")
+                        }
                     }
                 } catch {
                     presumeDeadIfSilent(reason: "no heartbeat could be written for longer than the stale threshold")
@@ -390,14 +482,20 @@ public final class Worker: Service, Sendable {
                 let db = try await connection.get()
                 if !listening || db.isBroken {
                     try await db.listen(QueueClient.channel)
+                    try await db.listen(QueueClient.cancellationChannel)
                     listening = true
                     connection.succeeded()
                     // Anything enqueued while we were not listening is found by one claim now.
                     wake.signal()
                 }
-                if let notification = try await db.nextNotification(timeout: .seconds(60)),
-                    queues.contains(notification.payload)
-                {
+                guard let notification = try await db.nextNotification(timeout: .seconds(60)) else { continue }
+                if notification.channel == QueueClient.cancellationChannel {
+                    // 'worker_id:execution_id'
+                    let parts = notification.payload.split(separator: ":")
+                    if parts.count == 2, String(parts[0]) == workerID, let id = Int64(parts[1]) {
+                        stopCancelled(id, learnedFrom: "notification")
+                    }
+                } else if queues.contains(notification.payload) {
                     wake.signal()
                 }
             } catch {

@@ -20,6 +20,9 @@ public struct WorkerConfiguration: Sendable {
     public var maxRetries: Int = 3
     /// How long running handlers may finish after SIGTERM (SHUTDOWN_GRACE). Default 30 s.
     public var shutdownGrace: Duration = .seconds(30)
+    /// How long a cancelled execution's handler may end by itself after SIGTERM before it is
+    /// killed (CANCEL_GRACE). Default 10 s.
+    public var cancelGrace: Duration = .seconds(10)
     /// After this long without a successful heartbeat the runner presumes itself declared dead
     /// (STALE_THRESHOLD_MINUTES, shared with cleanup-daemon). Default 2 min.
     public var staleThreshold: Duration = .seconds(120)

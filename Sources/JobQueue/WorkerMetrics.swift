@@ -15,6 +15,7 @@ public final class WorkerMetrics: Sendable {
         var completed = 0
         var failed = 0
         var released = 0
+        var cancelled = 0
         var totalDuration: Duration = .zero
         var active = 0
     }
@@ -26,6 +27,7 @@ public final class WorkerMetrics: Sendable {
         let succeeded: Counter
         let failed: Counter
         let released: Counter
+        let cancelled: Counter
         let latency: Recorder
         let wait: Recorder
 
@@ -35,6 +37,7 @@ public final class WorkerMetrics: Sendable {
             succeeded = Counter(label: "jobs_succeeded_total", dimensions: dimensions)
             failed = Counter(label: "jobs_failed_total", dimensions: dimensions)
             released = Counter(label: "jobs_released_total", dimensions: dimensions)
+            cancelled = Counter(label: "jobs_cancelled_total", dimensions: dimensions)
             latency = Recorder(label: "job_latency_ms", dimensions: [("job_type", jobType)], aggregate: true)
             wait = Recorder(label: "queue_wait_ms", dimensions: [("queue", queue)], aggregate: true)
         }
@@ -111,6 +114,15 @@ public final class WorkerMetrics: Sendable {
             }
             setActive(active)
         }
+        observer.onDropped = { [self] execution, cancelled in
+            let active = totals.withLock { totals in
+                totals.active -= 1
+                if cancelled { totals.cancelled += 1 }
+                return totals.active
+            }
+            if cancelled { instruments(for: execution).cancelled.increment() }
+            setActive(active)
+        }
         observer.onHeartbeat = { [self] in
             heartbeatAgeGauge.record(0)
             onHeartbeat()
@@ -137,7 +149,7 @@ public final class WorkerMetrics: Sendable {
         return [
             LogKey.status: "metrics",
             "jobs_processed": "\(totals.processed)", "jobs_completed": "\(totals.completed)", "jobs_failed": "\(totals.failed)",
-            "jobs_released": "\(totals.released)", "avg_duration_ms": "\(average)",
+            "jobs_released": "\(totals.released)", "jobs_cancelled": "\(totals.cancelled)", "avg_duration_ms": "\(average)",
             "worker_utilization": "\(String(format: "%.2f", Double(max(totals.active, 0)) / Double(max(concurrency, 1))))",
             "error_rate": "\(String(format: "%.3f", errorRate))",
             "uptime_s": "\(Int((ContinuousClock.now - started).seconds))",

@@ -7,6 +7,9 @@ public struct WorkerObserver: Sendable {
     public var onReregistered: @Sendable () -> Void = {}
     public var onClaimed: @Sendable ([ClaimedExecution]) -> Void = { _ in }
     public var onFinished: @Sendable (ClaimedExecution, ExecutionOutcome, Duration) -> Void = { _, _, _ in }
+    /// An attempt that ended without an outcome to write: its execution was cancelled (true), or
+    /// the runner was presumed dead and its claim is void (false).
+    public var onDropped: @Sendable (ClaimedExecution, _ cancelled: Bool) -> Void = { _, _ in }
     public var onOutcomeWritten: @Sendable (ExecutionStore.Outcome, String) -> Void = { _, _ in }
     public var onHeartbeat: @Sendable () -> Void = {}
     public var onStopping: @Sendable () -> Void = {}
@@ -17,6 +20,7 @@ public struct WorkerObserver: Sendable {
     func reregistered() { onReregistered() }
     func claimed(_ executions: [ClaimedExecution]) { onClaimed(executions) }
     func finished(_ execution: ClaimedExecution, outcome: ExecutionOutcome, duration: Duration) { onFinished(execution, outcome, duration) }
+    func dropped(_ execution: ClaimedExecution, cancelled: Bool) { onDropped(execution, cancelled) }
     func outcomeWritten(_ outcome: ExecutionStore.Outcome, status: String) { onOutcomeWritten(outcome, status) }
     func heartbeat() { onHeartbeat() }
     func stopping() { onStopping() }

@@ -43,15 +43,19 @@ public enum WorkerRegistry {
             ], name: "register_worker")
     }
 
-    /// Records a heartbeat; a row the reaper marked dead stays dead.
+    /// Records a heartbeat. A row the reaper marked dead stays dead, and a stopped row is left
+    /// as it is: a beat that races the runner's final write must not bring it back to life.
     public static func beat(workerID: String, activeJobs: Int, status: String, on connection: PGConnection) async throws -> BeatResult {
         let rows = try await connection.query("""
-            UPDATE worker_heartbeats
-               SET last_heartbeat_at = now(), active_jobs = $2,
-                   status = CASE WHEN status = 'dead' THEN status ELSE $3 END
-             WHERE worker_id = $1
-            RETURNING status
-            """, [workerID, activeJobs, status], name: "heartbeat")
+            WITH beat AS (
+                UPDATE worker_heartbeats
+                   SET last_heartbeat_at = now(), active_jobs = $2, status = $3
+                 WHERE worker_id = $1 AND status IN ('running', 'stopping')
+                RETURNING status)
+            SELECT status FROM beat
+            UNION ALL
+            SELECT status FROM worker_heartbeats WHERE worker_id = $1 AND status IN ('stopped', 'dead')
+            """, [workerID, activeJobs, status], name: "heartbeat_live_rows_only")
         guard let row = rows.first, try row.decode(at: 0, as: String.self) != "dead" else { return .declaredDead }
         return .alive
     }

@@ -37,6 +37,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("shutdown-grace"), help: "Time running handlers get after SIGTERM (SHUTDOWN_GRACE). Default 30s.")
     var shutdownGrace: String?
 
+    @Option(name: .customLong("cancel-grace"), help: "Time a cancelled execution's handler gets after SIGTERM before SIGKILL (CANCEL_GRACE). Default 10s.")
+    var cancelGrace: String?
+
     @Option(name: .customLong("handlers"), help: "YAML file mapping job types to commands (HANDLERS_FILE).")
     var handlersFile: String?
 
@@ -96,6 +99,9 @@ struct WorkerOptions: ParsableArguments {
         if let text = source.value("SHUTDOWN_GRACE", flag: shutdownGrace) {
             configuration.shutdownGrace = try SettingParser.duration(text, setting: "SHUTDOWN_GRACE (--shutdown-grace)", allowZero: true)
         }
+        if let text = source.value("CANCEL_GRACE", flag: cancelGrace) {
+            configuration.cancelGrace = try SettingParser.duration(text, setting: "CANCEL_GRACE (--cancel-grace)", allowZero: true)
+        }
         if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
             configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
         }
@@ -105,15 +111,21 @@ struct WorkerOptions: ParsableArguments {
         }
         var registry = HandlerRegistry()
         if let path = source.value("HANDLERS_FILE", flag: handlersFile) {
+            let file: HandlersFile
             do {
-                let file = try HandlersFile.load(path: path)
-                for (jobType, definition) in file.definitions {
-                    registry.register(jobType, CommandHandler(
-                        definition: definition, resultLimitBytes: configuration.resultLimitBytes,
-                        errorTailBytes: configuration.errorTailBytes))
-                }
+                file = try HandlersFile.load(path: path)
             } catch {
                 throw ConfigurationError(setting: "HANDLERS_FILE (--handlers)", value: path, expected: "a valid handlers file: \(error.reason)")
+            }
+            guard let guardPath = HandlerGuard.locate() else {
+                throw ConfigurationError(
+                    setting: "HANDLERS_FILE (--handlers)", value: path,
+                    expected: "command handlers need \(HandlerGuard.executableName) installed beside runner (it ends handlers when their runner dies)")
+            }
+            for (jobType, definition) in file.definitions {
+                registry.register(jobType, CommandHandler(
+                    definition: definition, guardPath: guardPath, resultLimitBytes: configuration.resultLimitBytes,
+                    errorTailBytes: configuration.errorTailBytes))
             }
         }
         return (configuration, registry, port)
