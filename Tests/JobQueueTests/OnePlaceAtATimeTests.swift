@@ -85,7 +85,7 @@ extension EndToEnd {
             let port = freeLocalPort()
             let runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, [
                 "QUEUE_NAME": "cancel", "HANDLERS_FILE": handlers, "CANCEL_GRACE": "2s",
-                "METRICS_PORT": String(port), "METRICS_HOST": "127.0.0.1", "HEARTBEAT_INTERVAL": "30s",
+                "METRICS_PORT": String(port), "METRICS_HOST": "127.0.0.1", "HEARTBEAT_INTERVAL": "30s", "STALE_THRESHOLD_MINUTES": "2",
             ]))
             let politeID = try await enqueue(schema, jobType: "polite", queue: "cancel")[0]
             let stubbornID = try await enqueue(schema, jobType: "stubborn", queue: "cancel")[0]

@@ -37,12 +37,14 @@ extension EndToEnd {
                 String(proxyPort), String(cluster.port),
             ]
             let proxyLog = FileManager.default.temporaryDirectory.appendingPathComponent("skipper-proxy-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: proxyLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: proxyLog.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: proxyLog) }
             proxy.standardOutput = try FileHandle(forWritingTo: proxyLog)
             try proxy.run()
             defer {
-                proxy.terminate()
+                // SIGKILL: a process that Foundation starts from a test thread inherits that
+                // thread's blocked signals, SIGTERM among them, and would never see a terminate().
+                kill(proxy.processIdentifier, SIGKILL)
                 proxy.waitUntilExit()
             }
             func proxySaid() -> String { (try? String(contentsOf: proxyLog, encoding: .utf8)) ?? "" }
