@@ -88,36 +88,31 @@ final class OutcomeWriter: Sendable {
         await connection.close()
     }
 
+    /// Writes a batch. Only an error that the outcomes' own values caused (a result the database
+    /// refuses) changes what is written: the batch is split so that the other outcomes land, and
+    /// the refused one becomes a failed attempt that says why. Any other error is thrown, and the
+    /// whole batch is written again after a backoff: a statement that was cancelled, timed out or
+    /// failed for the server's own reasons must never turn a handler's success into a failure.
     private func write(_ batch: [ExecutionStore.Outcome], on db: PGConnection) async throws -> ExecutionStore.WriteResult {
         do {
             return try await ExecutionStore.write(batch, on: db)
-        } catch let error as PGError where !error.isConnectionError && batch.count > 1 {
-            // One bad outcome (say, a result the database refuses) must not hold back the rest:
-            // write them one at a time, and record a refused result as a failed attempt.
-            logger.warning("batch write failed, writing outcomes one by one", metadata: ["error": "\(error)"])
+        } catch let error as PGError where error.isCausedByValues && batch.count > 1 {
+            logger.warning("batch write refused a value, writing outcomes one by one", metadata: ["error": "\(error)"])
             var combined = ExecutionStore.WriteResult()
             for item in batch {
-                let single = try await writeSingle(item, on: db)
+                let single = try await write([item], on: db)
                 combined.accepted.merge(single.accepted) { $1 }
                 combined.refused += single.refused
             }
             return combined
-        } catch let error as PGError where !error.isConnectionError {
-            return try await writeSingle(batch[0], on: db, after: error)
+        } catch let error as PGError where error.isCausedByValues {
+            var replacement = batch[0]
+            replacement.outcome = .failed(error: "the outcome could not be stored: \(error.message)")
+            logger.warning("outcome refused by the database, recorded as a failed attempt", metadata: [
+                LogKey.executionID: "\(replacement.executionID)", "error": "\(error)",
+            ])
+            return try await ExecutionStore.write([replacement], on: db)
         }
-    }
-
-    private func writeSingle(_ item: ExecutionStore.Outcome, on db: PGConnection, after previous: PGError? = nil) async throws -> ExecutionStore.WriteResult {
-        if previous == nil {
-            do {
-                return try await ExecutionStore.write([item], on: db)
-            } catch let error as PGError where !error.isConnectionError {
-                return try await writeSingle(item, on: db, after: error)
-            }
-        }
-        var replacement = item
-        replacement.outcome = .failed(error: "the outcome could not be stored: \(previous?.message ?? "unknown error")")
-        return try await ExecutionStore.write([replacement], on: db)
     }
 
     private func report(_ batch: [ExecutionStore.Outcome], _ result: ExecutionStore.WriteResult) {

@@ -77,6 +77,18 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
         sqlState == "40001" || sqlState == "40P01"
     }
 
+    /// True when the statement's own values caused the failure, so running it again cannot
+    /// succeed: a value the client cannot send, or SQLSTATE class 22 (data exception: invalid
+    /// JSON, an untranslatable character), 23 (integrity constraint violation) or 54 (program
+    /// limit exceeded: a value too large or nested too deep). Every other failure — a cancelled
+    /// statement, a serialization failure, a lock or statement timeout, a server shutting down,
+    /// a missing prepared statement behind a pooler — says nothing about the values.
+    public var isCausedByValues: Bool {
+        if code == .invalidValue { return true }
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+    }
+
     /// SQLSTATE 25006: the server is read-only (a standby, or `default_transaction_read_only`).
     public var isReadOnlyServer: Bool { sqlState == "25006" }
 

@@ -111,6 +111,62 @@ struct ClaimAndFenceTests {
         #expect(try row.decode("f", as: Bool.self))
     }
 
+    @Test func anOutcomeWrittenAgainAfterItsReplyWasLostChangesNothing() async throws {
+        // The outcome writer writes a batch again when the reply to the first write was lost;
+        // the first write committed, so the second must be refused and leave the row as it is.
+        let connection = try await schema.connect()
+        for outcome in [ExecutionOutcome.succeeded(result: "{\"n\": 1}"), .failed(error: "once"), .released] {
+            let id = try await enqueue(queue: "rewrite")
+            let claimed = try await ExecutionStore.claim(
+                on: connection, queues: ["rewrite"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-rewrite")
+            let item = ExecutionStore.Outcome(executionID: id, attempt: claimed[0].attempt, workerID: "worker-rewrite", outcome: outcome)
+            let first = try await ExecutionStore.write([item], on: connection)
+            #expect(first.accepted[id] != nil)
+            let before = try await schema.query(
+                "SELECT status, attempt, run_at, updated_at, execution_error, result::text AS result FROM executions WHERE execution_id = $1", [id])[0]
+            let again = try await ExecutionStore.write([item], on: connection)
+            #expect(again.refused == [id], "\(outcome)")
+            let after = try await schema.query(
+                "SELECT status, attempt, run_at, updated_at, execution_error, result::text AS result FROM executions WHERE execution_id = $1", [id])[0]
+            for column in ["status", "execution_error", "result"] {
+                #expect(try before.decode(column, as: String?.self) == after.decode(column, as: String?.self), "\(outcome): \(column)")
+            }
+            #expect(try before.decode("attempt", as: Int.self) == after.decode("attempt", as: Int.self))
+            #expect(try before.decode("updated_at", as: String.self) == after.decode("updated_at", as: String.self))
+            try await connection.query("DELETE FROM executions WHERE execution_id = $1", [id])
+        }
+    }
+
+    @Test func strandedClaimsGoBackUnspentAndHeldOnesStay() async throws {
+        let connection = try await schema.connect()
+        var ids: [Int64] = []
+        for _ in 0..<4 { ids.append(try await enqueue(queue: "stranded")) }
+        let claimed = try await ExecutionStore.claim(
+            on: connection, queues: ["stranded"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 3, workerID: "worker-strand")
+        let other = try await ExecutionStore.claim(
+            on: connection, queues: ["stranded"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-other")
+        #expect(claimed.count == 3 && other.count == 1)
+        // The runner knows of the first claim only; the other two were claimed by a reply it never got.
+        let held = [claimed[0].executionID]
+        let released = try await ExecutionStore.releaseStranded(workerID: "worker-strand", held: held, on: connection)
+        #expect(Set(released) == Set(claimed.dropFirst().map(\.executionID)))
+        let rows = try await schema.query(
+            "SELECT execution_id, status, attempt, worker_id, started_at IS NULL AS unstarted FROM executions WHERE queue = 'stranded'")
+        for row in rows {
+            let id = try row.decode("execution_id", as: Int64.self)
+            let status = try row.decode("status", as: String.self)
+            let attempt = try row.decode("attempt", as: Int.self)
+            let unstarted = try row.decode("unstarted", as: Bool.self)
+            if released.contains(id) {
+                #expect(status == "queued" && attempt == 0 && unstarted)
+            } else {
+                #expect(status == "running" && attempt == 1, "held by this runner or another one's: untouched")
+            }
+        }
+        // Nothing left to give back; another worker's claim is never touched.
+        #expect(try await ExecutionStore.releaseStranded(workerID: "worker-strand", held: held, on: connection).isEmpty)
+    }
+
     @Test func failedAttemptsBackOffThenFailForGood() async throws {
         var request = QueueClient.EnqueueRequest(jobType: "noop")
         request.queue = "backoff"

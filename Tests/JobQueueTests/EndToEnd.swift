@@ -47,6 +47,22 @@ func statusCounts(_ schema: TestSchema, queue: String) async throws -> [String: 
     return counts
 }
 
+/// How many executions of `queue` are in each status, in a cluster of the test's own.
+func statusCounts(_ cluster: TestCluster, queue: String) async throws -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for line in try await cluster.psql("SELECT status || '=' || count(*) FROM executions WHERE queue = '\(queue)' GROUP BY status").split(separator: "\n") {
+        let parts = line.split(separator: "=")
+        counts[String(parts[0])] = Int(parts[1])
+    }
+    return counts
+}
+
+/// Migrates the database at `url` with `runner migrate`.
+func migrateWithRunner(_ url: String) async throws {
+    let result = try await BinaryProcess.run("runner", ["migrate"], environment: ["DATABASE_URL": url])
+    #expect(result.status == 0, "\(result.output)")
+}
+
 /// Whether a process with this pid exists.
 func processIsAlive(_ pid: Int32) -> Bool {
     kill(pid, 0) == 0 || errno == EPERM

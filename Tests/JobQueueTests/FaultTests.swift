@@ -15,20 +15,6 @@ extension EndToEnd {
             scripts = try HandlerScripts()
         }
 
-        func migrate(_ url: String) async throws {
-            let result = try await BinaryProcess.run("runner", ["migrate"], environment: ["DATABASE_URL": url])
-            #expect(result.status == 0, "\(result.output)")
-        }
-
-        func counts(_ cluster: TestCluster, queue: String) async throws -> [String: Int] {
-            var counts: [String: Int] = [:]
-            for line in try await cluster.psql("SELECT status || '=' || count(*) FROM executions WHERE queue = '\(queue)' GROUP BY status").split(separator: "\n") {
-                let parts = line.split(separator: "=")
-                counts[String(parts[0])] = Int(parts[1])
-            }
-            return counts
-        }
-
         /// Two runners (concurrency 8) and a daemon working through `count` executions whose
         /// handler records "execution_id attempt" for each run.
         func startFleet(url: String, filling cluster: TestCluster, queue: String, count: Int, pollInterval: String) async throws
@@ -83,15 +69,15 @@ extension EndToEnd {
         @Test func twoRestartsUnderLoadLoseNothing() async throws {
             let cluster = try await TestCluster.start()
             let url = cluster.url("connect_timeout=2")
-            try await migrate(url)
+            try await migrateWithRunner(url)
             let fleet = try await startFleet(url: url, filling: cluster, queue: "restart", count: 10_000, pollInterval: "60s")
             let (record, runners, daemon) = (fleet.record, fleet.runners, fleet.daemon)
-            #expect(try await eventually(timeout: .seconds(60)) { (try await counts(cluster, queue: "restart")["completed"] ?? 0) >= 2500 })
+            #expect(try await eventually(timeout: .seconds(60)) { (try await statusCounts(cluster, queue: "restart")["completed"] ?? 0) >= 2500 })
             try await cluster.restart(mode: "fast")
-            #expect(try await eventually(timeout: .seconds(90)) { (try await counts(cluster, queue: "restart")["completed"] ?? 0) >= 6000 })
+            #expect(try await eventually(timeout: .seconds(90)) { (try await statusCounts(cluster, queue: "restart")["completed"] ?? 0) >= 6000 })
             try await cluster.restart(mode: "immediate")
-            let finished = try await eventually(timeout: .seconds(180)) { try await counts(cluster, queue: "restart") == ["completed": 10000] }
-            let restartCounts = try await counts(cluster, queue: "restart")
+            let finished = try await eventually(timeout: .seconds(180)) { try await statusCounts(cluster, queue: "restart") == ["completed": 10000] }
+            let restartCounts = try await statusCounts(cluster, queue: "restart")
             #expect(finished, "\(restartCounts)")
             // Every process stayed up, saw the outage, reconnected, and LISTENs again.
             for process in runners + [daemon] {
@@ -100,7 +86,7 @@ extension EndToEnd {
                 #expect(process.output.contains("status=reconnected"))
             }
             try await cluster.psql("SELECT enqueue_execution('record', p_queue => 'restart')")
-            let woke = try await eventually(timeout: .seconds(10)) { try await counts(cluster, queue: "restart") == ["completed": 10001] }
+            let woke = try await eventually(timeout: .seconds(10)) { try await statusCounts(cluster, queue: "restart") == ["completed": 10001] }
             #expect(woke, "a runner with POLL_INTERVAL 60s did not wake on NOTIFY after the restarts")
             for process in runners + [daemon] {
                 process.signal(SIGTERM)
@@ -113,7 +99,7 @@ extension EndToEnd {
         @Test func killingEachConnectionOfARunnerLosesNothing() async throws {
             let cluster = try await TestCluster.start()
             let url = cluster.url()
-            try await migrate(url)
+            try await migrateWithRunner(url)
             let runner = try BinaryProcess("runner", ["poll"], environment: [
                 "DATABASE_URL": url, "QUEUE_NAME": "kill", "HEARTBEAT_INTERVAL": "1s", "POLL_INTERVAL": "60s",
                 "STALE_THRESHOLD_MINUTES": "5", "METRICS_PORT": "0",
@@ -126,8 +112,8 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(300))
                 try await cluster.psql("SELECT enqueue_execution('noop', p_queue => 'kill') FROM generate_series(1, 20)")
                 total += 20
-                let done = try await eventually(timeout: .seconds(20)) { try await counts(cluster, queue: "kill") == ["completed": total] }
-                let killCounts = try await counts(cluster, queue: "kill")
+                let done = try await eventually(timeout: .seconds(20)) { try await statusCounts(cluster, queue: "kill") == ["completed": total] }
+                let killCounts = try await statusCounts(cluster, queue: "kill")
                 #expect(done, "after killing \(role): \(killCounts)")
             }
             let beat = try await cluster.psql("SELECT extract(epoch FROM now() - last_heartbeat_at) < 5 FROM worker_heartbeats WHERE status = 'running'")
@@ -150,11 +136,23 @@ extension EndToEnd {
             #expect(waiting)
             try await cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'")
             try await Task.sleep(for: .seconds(1))
-            #expect(try await counts(cluster, queue: "blocked") == ["running": 1], "the outcome was neither written nor dropped yet")
+            #expect(try await statusCounts(cluster, queue: "blocked") == ["running": 1], "the outcome was neither written nor dropped yet")
+            // A statement error that is not the outcome's fault (here an operator's cancel, 57014)
+            // must not turn the handler's success into a failed attempt: the writer waits on the
+            // lock again on its new connection, is cancelled there, and writes the batch again.
+            let waitingAgain = try await eventually(timeout: .seconds(15)) {
+                try await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'") == "1"
+            }
+            #expect(waitingAgain)
+            try await cluster.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'")
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await statusCounts(cluster, queue: "blocked") == ["running": 1], "a cancelled write was recorded as the outcome")
             try await blocker.execute("ROLLBACK")
-            let written = try await eventually(timeout: .seconds(20)) { try await counts(cluster, queue: "blocked") == ["completed": 1] }
-            let blockedCounts = try await counts(cluster, queue: "blocked")
+            let written = try await eventually(timeout: .seconds(20)) { try await statusCounts(cluster, queue: "blocked") == ["completed": 1] }
+            let blockedCounts = try await statusCounts(cluster, queue: "blocked")
             #expect(written, "\(blockedCounts) \(second.output.suffix(2000))")
+            let blockedRow = try await cluster.psql("SELECT attempt || ' ' || coalesce(execution_error, 'no error') FROM executions WHERE queue = 'blocked'")
+            #expect(blockedRow == "1 no error", "the success was stored as it was, on its first attempt")
             #expect(second.output.contains("status=reconnected"))
             for process in [runner, second] {
                 #expect(process.process.isRunning)
@@ -165,7 +163,7 @@ extension EndToEnd {
 
         @Test func failoverToAPromotedStandbyLosesNothingAcknowledged() async throws {
             let primary = try await TestCluster.start()
-            try await migrate(primary.url())
+            try await migrateWithRunner(primary.url())
             let standby = try await primary.standby()
             let url = "postgresql:///skipper?host=\(primary.socketDirectory),\(standby.socketDirectory)&port=\(primary.port),\(standby.port)"
                 + "&user=postgres&target_session_attrs=read-write&connect_timeout=2"
@@ -178,12 +176,12 @@ extension EndToEnd {
 
             let fleet = try await startFleet(url: url, filling: primary, queue: "failover", count: 3000, pollInterval: "2s")
             let (record, runners, daemon) = (fleet.record, fleet.runners, fleet.daemon)
-            #expect(try await eventually(timeout: .seconds(60)) { (try await counts(primary, queue: "failover")["completed"] ?? 0) >= 1000 })
+            #expect(try await eventually(timeout: .seconds(60)) { (try await statusCounts(primary, queue: "failover")["completed"] ?? 0) >= 1000 })
             let acknowledged = Int(try await primary.psql("SELECT count(*) FROM executions WHERE queue = 'failover' AND status = 'completed'"))!
             try await primary.stop(mode: "fast")
             try await standby.promote()
-            let finished = try await eventually(timeout: .seconds(120)) { try await counts(standby, queue: "failover") == ["completed": 3000] }
-            let failoverCounts = try await counts(standby, queue: "failover")
+            let finished = try await eventually(timeout: .seconds(120)) { try await statusCounts(standby, queue: "failover") == ["completed": 3000] }
+            let failoverCounts = try await statusCounts(standby, queue: "failover")
             #expect(finished, "\(failoverCounts)")
             #expect(acknowledged >= 1000)
             for process in runners + [daemon] {
@@ -198,7 +196,7 @@ extension EndToEnd {
 
         @Test func tlsVerifyFullConnectsAndRefusesAServerWithTheWrongName() async throws {
             let cluster = try await TestCluster.start()
-            try await migrate(cluster.url())
+            try await migrateWithRunner(cluster.url())
             let folder = scripts.directory.path
             let openssl = """
                 set -e

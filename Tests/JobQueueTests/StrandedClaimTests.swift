@@ -10,23 +10,9 @@ extension EndToEnd {
     /// PostgreSQL cluster of its own.
     @Suite("stranded claims")
     struct StrandedClaimTests {
-        func migrate(_ url: String) async throws {
-            let result = try await BinaryProcess.run("runner", ["migrate"], environment: ["DATABASE_URL": url])
-            #expect(result.status == 0, "\(result.output)")
-        }
-
-        func counts(_ cluster: TestCluster, queue: String) async throws -> [String: Int] {
-            var counts: [String: Int] = [:]
-            for line in try await cluster.psql("SELECT status || '=' || count(*) FROM executions WHERE queue = '\(queue)' GROUP BY status").split(separator: "\n") {
-                let parts = line.split(separator: "=")
-                counts[String(parts[0])] = Int(parts[1])
-            }
-            return counts
-        }
-
         @Test func aClaimWhoseReplyIsLostAfterItsCommitGoesBackUnspent() async throws {
             let cluster = try await TestCluster.start()
-            try await migrate(cluster.url())
+            try await migrateWithRunner(cluster.url())
             try await cluster.psql("ALTER ROLE postgres PASSWORD 'proxy-test'")
             try await cluster.psql("INSERT INTO executions (queue, job_type) SELECT 'lost', 'noop' FROM generate_series(1, 50)")
             let proxyPort = freeLocalPort()
@@ -56,8 +42,8 @@ extension EndToEnd {
                 "DATABASE_URL": url, "QUEUE_NAME": "lost", "WORKER_CONCURRENCY": "2", "WORKER_PREFETCH": "0",
                 "HEARTBEAT_INTERVAL": "30s", "POLL_INTERVAL": "1s", "METRICS_PORT": "0",
             ])
-            let finished = try await eventually(timeout: .seconds(30)) { try await counts(cluster, queue: "lost") == ["completed": 50] }
-            let seen = try await counts(cluster, queue: "lost")
+            let finished = try await eventually(timeout: .seconds(30)) { try await statusCounts(cluster, queue: "lost") == ["completed": 50] }
+            let seen = try await statusCounts(cluster, queue: "lost")
             #expect(finished, "\(seen)\n\(runner.output.suffix(3000))")
             #expect(proxySaid().contains("cut 1"), "the proxy never cut a claim's reply: \(proxySaid())")
             #expect(runner.output.contains("status=stranded_claims_released"), "\(runner.output.suffix(3000))")
@@ -71,7 +57,7 @@ extension EndToEnd {
         @Test func immediateRestartsUnderLoadLeaveNothingRunning() async throws {
             let cluster = try await TestCluster.start()
             let url = cluster.url("connect_timeout=2")
-            try await migrate(url)
+            try await migrateWithRunner(url)
             let total = 40_000
             try await cluster.psql("INSERT INTO executions (queue, job_type) SELECT 'restarts', 'noop' FROM generate_series(1, \(total))")
             let environment = [
@@ -80,15 +66,15 @@ extension EndToEnd {
             ]
             let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
             var restarts = 0
-            while restarts < 8, (try? await counts(cluster, queue: "restarts")["queued"] ?? 0) ?? 1 > total / 5 {
+            while restarts < 8, (try? await statusCounts(cluster, queue: "restarts")["queued"] ?? 0) ?? 1 > total / 5 {
                 try await Task.sleep(for: .milliseconds(700))
                 try await cluster.restart(mode: "immediate")
                 restarts += 1
             }
             let drained = try await eventually(timeout: .seconds(120)) {
-                try await counts(cluster, queue: "restarts") == ["completed": total]
+                try await statusCounts(cluster, queue: "restarts") == ["completed": total]
             }
-            let seen = try await counts(cluster, queue: "restarts")
+            let seen = try await statusCounts(cluster, queue: "restarts")
             #expect(drained, "after \(restarts) restarts: \(seen)")
             #expect(restarts >= 4, "the queue drained before the restarts could test anything")
             for runner in runners {

@@ -21,6 +21,29 @@ struct ErrorAndTransactionTests {
         #expect(try await connection.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
     }
 
+    @Test func errorsCausedByValuesAreToldApartFromTheRest() async throws {
+        let connection = try await TestDatabase.connect()
+        func failure(_ sql: String, _ parameters: [any PGEncodable] = []) async throws -> PGError {
+            try await #require(throws: PGError.self) { try await connection.query(sql, parameters) }
+        }
+        // The values' fault: running the statement again cannot succeed.
+        let badJSON = try await failure("SELECT $1::jsonb", ["{not json"])
+        #expect(badJSON.sqlState == "22P02" && badJSON.isCausedByValues)
+        let outOfRange = try await failure("SELECT $1::int", ["99999999999"])
+        #expect(outOfRange.sqlState == "22003" && outOfRange.isCausedByValues)
+        try await connection.execute("CREATE TEMP TABLE t_values (id int PRIMARY KEY)")
+        try await connection.query("INSERT INTO t_values VALUES (1)")
+        #expect(try await failure("INSERT INTO t_values VALUES (1)").isCausedByValues)
+        // Not the values' fault: a cancelled statement, a missing prepared statement, bad SQL.
+        try await connection.execute("SET statement_timeout = '50ms'")
+        let timedOut = try await failure("SELECT pg_sleep(1)")
+        #expect(timedOut.sqlState == "57014" && !timedOut.isCausedByValues && !timedOut.isConnectionError)
+        try await connection.execute("RESET statement_timeout")
+        let missing = try await failure("EXECUTE no_such_statement")
+        #expect(missing.sqlState == "26000" && !missing.isCausedByValues)
+        #expect(try await !failure("SELEC 1").isCausedByValues)
+    }
+
     @Test func syntaxError() async throws {
         let connection = try await TestDatabase.connect()
         let error = try await #require(throws: PGError.self) { try await connection.query("SELEC 1") }
