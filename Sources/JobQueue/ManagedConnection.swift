@@ -30,9 +30,13 @@ final class ManagedConnection {
         let fresh = try await PGConnection.connect(to: connectionString, logger: logger)
         // Name the connection after its role so operators (and pg_terminate_backend drills) can
         // tell them apart in pg_stat_activity; a name the user chose in DATABASE_URL is kept.
-        try await fresh.query(
+        // Not behind a transaction-mode pooler: the setting would land on whichever server
+        // connection the pool lent, and stay there for its next client.
+        if !connectionString.isPooledPerTransaction {
+            try await fresh.query(
             "SELECT set_config('application_name', CASE WHEN current_setting('application_name') = '' THEN $1 ELSE current_setting('application_name') || ' ' || $1 END, false)",
             ["skipper-\(role)"])
+        }
         if let setup { try await fresh.execute(setup) }
         connection = fresh
         return fresh

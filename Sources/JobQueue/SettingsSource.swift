@@ -37,16 +37,55 @@ public struct SettingsSource: Sendable {
         return nil
     }
 
-    /// DATABASE_URL, required; checked with libpq's parser (errors never echo it).
-    public func databaseURL(flag: String?) throws(ConfigurationError) -> PGConnectionString {
+    /// DATABASE_URL, required; checked with libpq's parser (errors never echo it). Behind
+    /// PgBouncer in transaction mode (``PoolerMode``) its statements are sent unnamed.
+    public func databaseURL(flag: String?, pooler: PoolerMode = .none) throws(ConfigurationError) -> PGConnectionString {
         guard let raw = value("DATABASE_URL", flag: flag) else {
             throw ConfigurationError(setting: "DATABASE_URL (--database-url)", value: "", expected: "a libpq URL or conninfo string; it is required")
         }
+        var connectionString = try Self.connectionString(raw, setting: "DATABASE_URL (--database-url)")
+        connectionString.isPooledPerTransaction = pooler == .transaction
+        return connectionString
+    }
+
+    /// LISTEN_DATABASE_URL, when set: where the runner's listener connects (directly to PostgreSQL
+    /// when DATABASE_URL goes through a transaction-mode pooler, which cannot keep a LISTEN).
+    public func listenDatabaseURL(flag: String?) throws(ConfigurationError) -> PGConnectionString? {
+        guard let raw = value("LISTEN_DATABASE_URL", flag: flag) else { return nil }
+        return try Self.connectionString(raw, setting: "LISTEN_DATABASE_URL (--listen-database-url)")
+    }
+
+    /// PGBOUNCER: what pools the connections of DATABASE_URL; default none.
+    public func pooler(flag: String?) throws(ConfigurationError) -> PoolerMode {
+        guard let text = value("PGBOUNCER", flag: flag) else { return .none }
+        guard let mode = PoolerMode(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: "PGBOUNCER (--pgbouncer)", value: text, expected: "off, session or transaction (PgBouncer's pool_mode)")
+        }
+        return mode
+    }
+
+    private static func connectionString(_ raw: String, setting: String) throws(ConfigurationError) -> PGConnectionString {
         do {
             return try PGConnectionString(raw)
         } catch {
-            throw ConfigurationError(setting: "DATABASE_URL (--database-url)", value: "(hidden)", expected: "a libpq URL or conninfo string (\(error.message))")
+            throw ConfigurationError(setting: setting, value: "(hidden)", expected: "a libpq URL or conninfo string (\(error.message))")
         }
     }
+}
+
+/// What sits between Skipper and PostgreSQL on DATABASE_URL (PGBOUNCER).
+///
+/// Session pooling (and no pooler) keep a server connection per client connection: everything
+/// works unchanged. Transaction pooling gives each transaction any server connection, so nothing
+/// may outlive a transaction: statements are sent unnamed (no prepared statement to go missing),
+/// LISTEN needs LISTEN_DATABASE_URL (a direct connection), and `runner migrate`, which holds a
+/// session-level advisory lock, needs a direct DATABASE_URL.
+public enum PoolerMode: String, Sendable {
+    /// No pooler, or `PGBOUNCER=off`.
+    case none = "off"
+    /// PgBouncer with `pool_mode = session`.
+    case session
+    /// PgBouncer with `pool_mode = transaction`.
+    case transaction
 }
 

@@ -129,7 +129,13 @@ public final class Worker: Service, Sendable {
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.watchdog.run() }
-                group.addTask { await self.listenLoop() }
+                if configuration.listens {
+                    group.addTask { await self.listenLoop() }
+                } else {
+                    logger.warning("not listening: DATABASE_URL goes through a transaction-mode pooler and LISTEN_DATABASE_URL is not set; new work waits for POLL_INTERVAL and cancellations for the next heartbeat", metadata: [
+                        LogKey.status: "not_listening", "poll_interval_ms": "\(configuration.pollInterval.milliseconds)",
+                    ])
+                }
                 await withTaskGroup(of: Void.self) { beating in
                     beating.addTask { await self.heartbeatLoop() }
                     async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)
@@ -474,7 +480,8 @@ public final class Worker: Service, Sendable {
 
     /// LISTENs for enqueue notifications and wakes the claim loop for this runner's queues.
     private func listenLoop() async {
-        let connection = ManagedConnection(connectionString: connectionString, role: "listen", logger: logger)
+        let connection = ManagedConnection(
+            connectionString: configuration.listenConnectionString ?? connectionString, role: "listen", logger: logger)
         let queues = Set(configuration.queues)
         var listening = false
         while !Task.isCancelled {

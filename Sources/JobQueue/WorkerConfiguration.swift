@@ -1,3 +1,5 @@
+import PGClient
+
 /// What a runner serves and how it paces itself. Parsed once, at the edge, by the executable.
 public struct WorkerConfiguration: Sendable {
     /// Which kind of work it takes (WORKER_MODE). Default `default`.
@@ -16,6 +18,13 @@ public struct WorkerConfiguration: Sendable {
     public var heartbeatInterval: Duration = .seconds(30)
     /// Default handler timeout when the execution has none (JOB_TIMEOUT). Default 5 min.
     public var jobTimeout: Duration = .seconds(300)
+    /// Where the listener connects for LISTEN (LISTEN_DATABASE_URL); nil: the worker's own
+    /// connection string.
+    public var listenConnectionString: PGConnectionString? = nil
+    /// Whether the runner LISTENs for new work and cancellations. False behind a transaction-mode
+    /// pooler with no LISTEN_DATABASE_URL: a pooled LISTEN is lost with its transaction, so claims
+    /// then wait for POLL_INTERVAL and cancellations for the next heartbeat.
+    public var listens = true
     /// Retries after the first attempt for executions enqueued by this runner (MAX_RETRIES). Default 3.
     public var maxRetries: Int = 3
     /// How long running handlers may finish after SIGTERM (SHUTDOWN_GRACE). Default 30 s.

@@ -107,7 +107,8 @@ public final class PGConnection: @unchecked Sendable {
     /// - Parameters:
     ///   - sql: the statement, with `$1 … $n` placeholders.
     ///   - binds: the parameter values, in order.
-    ///   - name: when given, the statement is prepared once per connection under this name and reused.
+    ///   - name: when given, the statement is prepared once per connection under this name and reused
+    ///     (unless the connection string says ``PGConnectionString/isPooledPerTransaction``).
     /// - Throws: ``PGError``; `.connectionLost` when the connection broke (reconnect), `.statementFailed` otherwise.
     @discardableResult
     public func query(_ sql: String, _ binds: [any PGEncodable] = [], name: String? = nil) async throws(PGError) -> PGRows {
@@ -228,7 +229,9 @@ public final class PGConnection: @unchecked Sendable {
         }
         let count = Int32(values.count)
         let result: OpaquePointer?
-        if let name {
+        // Behind a pooler that hands each transaction a different server connection, a statement
+        // prepared on one would be missing on the next: send every statement unnamed there.
+        if let name, !connectionString.isPooledPerTransaction {
             if !preparedNames.contains(name) {
                 _ = try consume(PQprepare(conn, name, sql, count, types), statement: name)
                 preparedNames.insert(name)

@@ -13,6 +13,11 @@ public struct PGConnectionString: Sendable, CustomStringConvertible {
     public let redacted: String
     /// The password, when the string carries one; used only to scrub it from messages.
     let password: String?
+    /// Whether a pooler in front of the server hands each transaction any server connection
+    /// (PgBouncer with `pool_mode = transaction`). Nothing may then outlive a transaction: named
+    /// statements are not prepared (one prepared on a server connection is missing on the next;
+    /// every statement is sent unnamed) and no session setting is made. Default false.
+    public var isPooledPerTransaction = false
 
     /// Parses `rawValue` with libpq's own parser.
     /// - Throws: ``PGError`` with code `.invalidValue` when libpq cannot parse it (the message never echoes the string).

@@ -13,6 +13,15 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.migrate")
+        if context.pooler == .transaction {
+            // The migration lock is a session-level advisory lock: behind transaction pooling it
+            // would be taken on one server connection and left held there for good.
+            try usage { () throws(ConfigurationError) -> Void in
+                throw ConfigurationError(
+                    setting: "PGBOUNCER (--pgbouncer)", value: "transaction",
+                    expected: "a direct connection for `runner migrate`: point DATABASE_URL at PostgreSQL (or a session-mode pool) and drop PGBOUNCER=transaction")
+            }
+        }
         do {
             let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
             let outcome = try await Migrator(logger: context.logger).migrate(on: connection)

@@ -11,6 +11,9 @@ public struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "libpq URL or conninfo string (DATABASE_URL). Required.")
     public var databaseURL: String?
 
+    @Option(name: .customLong("pgbouncer"), help: "off, session or transaction: the pool_mode of a PgBouncer on DATABASE_URL (PGBOUNCER). Default off.")
+    public var pgbouncer: String?
+
     @Option(name: .customLong("env-file"), help: "A file of NAME=value lines read after the environment.")
     public var envFile: String?
 
@@ -24,6 +27,8 @@ public struct CommonOptions: ParsableArguments {
     public struct Context: Sendable {
         public var source: SettingsSource
         public var connectionString: PGConnectionString
+        /// What pools DATABASE_URL's connections (PGBOUNCER).
+        public var pooler: PoolerMode
         public var logger: Logger
     }
 
@@ -32,9 +37,10 @@ public struct CommonOptions: ParsableArguments {
         let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
         let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
         let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
-        let connectionString = try usage { () throws(ConfigurationError) in try source.databaseURL(flag: databaseURL) }
+        let pooler = try usage { () throws(ConfigurationError) in try source.pooler(flag: pgbouncer) }
+        let connectionString = try usage { () throws(ConfigurationError) in try source.databaseURL(flag: databaseURL, pooler: pooler) }
         LoggingBootstrap.once(level: level, format: format)
-        return Context(source: source, connectionString: connectionString, logger: Logger(label: label))
+        return Context(source: source, connectionString: connectionString, pooler: pooler, logger: Logger(label: label))
     }
 
     static func level(_ text: String?) throws(ConfigurationError) -> Logger.Level {
