@@ -37,10 +37,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The git commit scripts/package builds from (`runner --version`).
+        .target(name: "CBuildInfo"),
         .target(
             name: "JobQueue",
             dependencies: [
                 "PGClient",
+                "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

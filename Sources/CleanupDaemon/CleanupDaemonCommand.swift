@@ -18,7 +18,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
             Retentions take a duration (24h, 7d, 30 days) or 'off'. Exit codes: 0 ok (--once: one pass done); \
             1 runtime failure; 64 invalid configuration.
             """,
-        version: SkipperVersion.current)
+        version: SkipperVersion.description)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var observability: ObservabilityOptions

@@ -58,9 +58,11 @@ public struct Migrator: Sendable {
             outcome.appliedVersions.append(migration.version)
         }
         let functionsName = try await Self.functionsRecord(on: connection)
-        let installed = try await connection.query(
-            "SELECT 1 FROM skipper_schema_migrations WHERE version = 0 AND name = $1", [functionsName])
-        if installed.isEmpty {
+        let recorded = try await Self.recordedFunctions(on: connection)
+        if let recorded, recorded != functionsName, Self.version(inRecord: recorded).isNewer(than: SkipperVersion.current) {
+            // A newer Skipper's migrate ran first (a rolling upgrade): never put an older API back.
+            logger.notice("SQL API of a newer version kept", metadata: ["status": "kept", "recorded": "\(recorded)"])
+        } else if recorded != functionsName {
             try await connection.withTransaction { tx in
                 try await tx.execute(SQLFiles.functions)
                 try await tx.query("""
@@ -86,15 +88,32 @@ public struct Migrator: Sendable {
             if version == 0 { functionsName = try row.decode("name", as: String.self) }
         }
         let expected = try await Self.functionsRecord(on: connection)
-        return SQLFiles.migrations.allSatisfy { versions.contains($0.version) } && functionsName == expected
+        // A newer version's SQL API keeps what older runners call (docs/operations.md, "Upgrades"),
+        // so runners of version N run on beside N+1 after N+1's migrate.
+        let functionsCurrent = functionsName == expected || Self.version(inRecord: functionsName).isNewer(than: SkipperVersion.current)
+        return SQLFiles.migrations.allSatisfy { versions.contains($0.version) } && functionsCurrent
+    }
+
+    /// The record of the SQL API installed now, if any.
+    private static func recordedFunctions(on connection: PGConnection) async throws -> String? {
+        try await connection.query("SELECT name FROM skipper_schema_migrations WHERE version = 0").first?.decode("name", as: String.self)
+    }
+
+    /// The Skipper version in a record (`functions:<md5> skipper <version>`); 0 for records
+    /// written before versions were recorded.
+    static func version(inRecord record: String) -> SkipperVersion.Number {
+        guard let range = record.range(of: " skipper ") else { return SkipperVersion.Number("0") }
+        return SkipperVersion.Number(String(record[range.upperBound...]))
     }
 
     private static func migrationsTableExists(on connection: PGConnection) async throws -> Bool {
         try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL")[0].decode(at: 0, as: Bool.self)
     }
 
-    /// The name under which the current sql/functions.sql is recorded (version 0): its md5.
+    /// The name under which the current sql/functions.sql is recorded (version 0): its md5 and
+    /// the version that installed it.
     private static func functionsRecord(on connection: PGConnection) async throws -> String {
-        "functions:" + (try await connection.query("SELECT md5($1)", [SQLFiles.functions])[0].decode(at: 0, as: String.self))
+        let md5 = try await connection.query("SELECT md5($1)", [SQLFiles.functions])[0].decode(at: 0, as: String.self)
+        return "functions:\(md5) skipper \(SkipperVersion.current)"
     }
 }

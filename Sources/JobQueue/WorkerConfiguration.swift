@@ -1,3 +1,4 @@
+import CBuildInfo
 import PGClient
 
 /// What a runner serves and how it paces itself. Parsed once, at the edge, by the executable.
@@ -65,6 +66,31 @@ public struct WorkerConfiguration: Sendable {
 
 /// The version of this build.
 public enum SkipperVersion {
-    /// Reported in heartbeat rows and `--version`.
+    /// Reported in heartbeat rows and `--version`; the Debian package's version.
     public static let current = "0.1.0"
+    /// The git commit the binary was built from ("unknown" outside scripts/package).
+    public static let commit = String(cString: skipper_git_commit())
+    /// What `--version` prints: `0.1.0 (commit 1a2b3c4)`.
+    public static var description: String { "\(current) (commit \(commit))" }
+
+    /// A dotted version number, compared part by part (`0.10.0` is newer than `0.9.1`).
+    public struct Number: Sendable, Equatable {
+        /// The numeric parts; a part that is not a number counts as 0.
+        public let parts: [Int]
+
+        public init(_ text: String) {
+            parts = text.split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        }
+
+        /// Whether this number is newer than `other` (a version string).
+        public func isNewer(than other: String) -> Bool {
+            let theirs = Number(other).parts
+            for index in 0..<max(parts.count, theirs.count) {
+                let mine = index < parts.count ? parts[index] : 0
+                let their = index < theirs.count ? theirs[index] : 0
+                if mine != their { return mine > their }
+            }
+            return false
+        }
+    }
 }

@@ -14,7 +14,7 @@ struct RunnerCommand: AsyncParsableCommand {
             found the execution in another state; 4 run-once found nothing to do, or no such execution; \
             64 invalid configuration or usage.
             """,
-        version: SkipperVersion.current,
+        version: SkipperVersion.description,
         subcommands: [
             PollCommand.self, RunOnceCommand.self, MigrateCommand.self, EnqueueCommand.self, StatusCommand.self,
             RetryCommand.self, CancelCommand.self,

@@ -27,6 +27,31 @@ struct MigrationTests {
         #expect(try await Migrator(logger: TestEnvironment.logger).isUpToDate(on: try await schema.connect()))
     }
 
+    @Test func aNewerVersionsSQLAPIIsKeptAndAcceptedAnOlderOneIsReplaced() async throws {
+        // A rolling upgrade: version N+1 migrated first; runners of version N still start, and
+        // N's `runner migrate` does not put its older SQL API back.
+        let schema = try await TestSchema.create(prefix: "migver")
+        let connection = try await schema.connect()
+        let migrator = Migrator(logger: TestEnvironment.logger)
+        let ours = try await schema.scalar("SELECT name FROM skipper_schema_migrations WHERE version = 0", as: String.self)
+        #expect(ours.hasSuffix(" skipper \(SkipperVersion.current)"))
+        let newer = "functions:0123456789abcdef skipper 99.0.0"
+        try await schema.query("UPDATE skipper_schema_migrations SET name = $1 WHERE version = 0", [newer])
+        #expect(try await migrator.isUpToDate(on: connection))
+        #expect(try await migrator.migrate(on: connection).functionsInstalled == false)
+        #expect(try await schema.scalar("SELECT name FROM skipper_schema_migrations WHERE version = 0", as: String.self) == newer)
+        // An older version's (or a pre-version record's) SQL API is out of date, and replaced.
+        for older in ["functions:0123456789abcdef skipper 0.0.9", "functions:0123456789abcdef"] {
+            try await schema.query("UPDATE skipper_schema_migrations SET name = $1 WHERE version = 0", [older])
+            #expect(try await !migrator.isUpToDate(on: connection))
+            #expect(try await migrator.migrate(on: connection).functionsInstalled)
+            #expect(try await schema.scalar("SELECT name FROM skipper_schema_migrations WHERE version = 0", as: String.self) == ours)
+        }
+        #expect(SkipperVersion.Number("0.10.0").isNewer(than: "0.9.1"))
+        #expect(!SkipperVersion.Number("0.1.0").isNewer(than: "0.1.0"))
+        #expect(!SkipperVersion.Number("0.1").isNewer(than: "0.1.0"))
+    }
+
     @Test func twoFreshMigrationsRacingApplyEachFileOnce() async throws {
         let base = try TestEnvironment.databaseURL()
         let name = "race_\(UInt32.random(in: 0...UInt32.max))"
