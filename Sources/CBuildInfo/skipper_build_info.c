@@ -1,6 +1,10 @@
-// A C target only because a C macro is the one way `swift build` takes a string value from the
-// command line (`-Xcc -DSKIPPER_GIT_COMMIT="..."`) without generating a source file.
+// scripts/package writes skipper_commit.h (`#define SKIPPER_GIT_COMMIT "..."`) beside this file
+// for its build and removes it afterwards; every other build says "unknown".
 #include "skipper_build_info.h"
+
+#if __has_include("skipper_commit.h")
+#include "skipper_commit.h"
+#endif
 
 #ifndef SKIPPER_GIT_COMMIT
 #define SKIPPER_GIT_COMMIT "unknown"
