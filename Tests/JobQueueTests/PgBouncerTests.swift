@@ -77,14 +77,14 @@ extension EndToEnd {
             let cluster = try await TestCluster.start()
             try await migrateWithRunner(cluster.url())
             let bouncer = try await TestPgBouncer.start(before: cluster, poolMode: "session", poolSize: 20)
-            let total = 1_000
+            let total = 5_000
             try await fill(cluster, queue: "session", count: total)
             // No pooler setting at all, LISTEN through PgBouncer too.
             let environment = [
                 "DATABASE_URL": bouncer.url, "QUEUE_NAME": "session", "POLL_INTERVAL": "60s", "HEARTBEAT_INTERVAL": "1s", "METRICS_PORT": "0",
             ]
             let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
-            let drained = try await eventually(timeout: .seconds(60)) {
+            let drained = try await eventually(timeout: .seconds(90)) {
                 try await statusCounts(cluster, queue: "session") == ["completed": total]
             }
             let seen = try await statusCounts(cluster, queue: "session")
