@@ -59,7 +59,7 @@ public struct Migrator: Sendable {
         }
         let functionsName = try await Self.functionsRecord(on: connection)
         let recorded = try await Self.recordedFunctions(on: connection)
-        if let recorded, recorded != functionsName, Self.version(inRecord: recorded).isNewer(than: SkipperVersion.current) {
+        if let recorded, recorded != functionsName, Self.serves(recorded: recorded, ours: functionsName) {
             // A newer Skipper's migrate ran first (a rolling upgrade): never put an older API back.
             logger.notice("SQL API of a newer version kept", metadata: ["status": "kept", "recorded": "\(recorded)"])
         } else if recorded != functionsName {
@@ -88,10 +88,15 @@ public struct Migrator: Sendable {
             if version == 0 { functionsName = try row.decode("name", as: String.self) }
         }
         let expected = try await Self.functionsRecord(on: connection)
-        // A newer version's SQL API keeps what older runners call (docs/operations.md, "Upgrades"),
-        // so runners of version N run on beside N+1 after N+1's migrate.
-        let functionsCurrent = functionsName == expected || Self.version(inRecord: functionsName).isNewer(than: SkipperVersion.current)
-        return SQLFiles.migrations.allSatisfy { versions.contains($0.version) } && functionsCurrent
+        return SQLFiles.migrations.allSatisfy { versions.contains($0.version) }
+            && Self.serves(recorded: functionsName, ours: expected)
+    }
+
+    /// Whether the SQL API recorded in the database serves this version: it is this version's own,
+    /// or a newer version's, which keeps what older runners call (docs/operations.md, "Upgrades"),
+    /// so that runners of version N run on beside N+1 after N+1's migrate.
+    private static func serves(recorded: String, ours: String) -> Bool {
+        recorded == ours || SkipperVersion.isNewer(version(inRecord: recorded), than: SkipperVersion.current)
     }
 
     /// The record of the SQL API installed now, if any.
@@ -99,11 +104,11 @@ public struct Migrator: Sendable {
         try await connection.query("SELECT name FROM skipper_schema_migrations WHERE version = 0").first?.decode("name", as: String.self)
     }
 
-    /// The Skipper version in a record (`functions:<md5> skipper <version>`); 0 for records
+    /// The Skipper version in a record (`functions:<md5> skipper <version>`); "0" for records
     /// written before versions were recorded.
-    static func version(inRecord record: String) -> SkipperVersion.Number {
-        guard let range = record.range(of: " skipper ") else { return SkipperVersion.Number("0") }
-        return SkipperVersion.Number(String(record[range.upperBound...]))
+    private static func version(inRecord record: String) -> String {
+        guard let range = record.range(of: " skipper ") else { return "0" }
+        return String(record[range.upperBound...])
     }
 
     private static func migrationsTableExists(on connection: PGConnection) async throws -> Bool {

@@ -37,14 +37,22 @@ public struct SettingsSource: Sendable {
         return nil
     }
 
-    /// DATABASE_URL, required; checked with libpq's parser (errors never echo it). Behind
-    /// PgBouncer in transaction mode (``PoolerMode``) its statements are sent unnamed.
-    public func databaseURL(flag: String?, pooler: PoolerMode = .none) throws(ConfigurationError) -> PGConnectionString {
+    /// DATABASE_URL, required; checked with libpq's parser (errors never echo it). PGBOUNCER says
+    /// what pools its connections: `off` (the default) and `session` change nothing; `transaction`
+    /// lends each transaction any server connection, so the string is marked
+    /// ``PGConnectionString/isPooledPerTransaction`` (statements unnamed, nothing set per session;
+    /// LISTEN then needs LISTEN_DATABASE_URL, and `runner migrate` a direct connection).
+    public func databaseURL(flag: String?, pgbouncerFlag: String? = nil) throws(ConfigurationError) -> PGConnectionString {
         guard let raw = value("DATABASE_URL", flag: flag) else {
             throw ConfigurationError(setting: "DATABASE_URL (--database-url)", value: "", expected: "a libpq URL or conninfo string; it is required")
         }
         var connectionString = try Self.connectionString(raw, setting: "DATABASE_URL (--database-url)")
-        connectionString.isPooledPerTransaction = pooler == .transaction
+        switch value("PGBOUNCER", flag: pgbouncerFlag)?.lowercased() {
+        case nil, "off", "session": break
+        case "transaction": connectionString.isPooledPerTransaction = true
+        case let other?:
+            throw ConfigurationError(setting: "PGBOUNCER (--pgbouncer)", value: other, expected: "off, session or transaction (PgBouncer's pool_mode)")
+        }
         return connectionString
     }
 
@@ -55,15 +63,6 @@ public struct SettingsSource: Sendable {
         return try Self.connectionString(raw, setting: "LISTEN_DATABASE_URL (--listen-database-url)")
     }
 
-    /// PGBOUNCER: what pools the connections of DATABASE_URL; default none.
-    public func pooler(flag: String?) throws(ConfigurationError) -> PoolerMode {
-        guard let text = value("PGBOUNCER", flag: flag) else { return .none }
-        guard let mode = PoolerMode(rawValue: text.lowercased()) else {
-            throw ConfigurationError(setting: "PGBOUNCER (--pgbouncer)", value: text, expected: "off, session or transaction (PgBouncer's pool_mode)")
-        }
-        return mode
-    }
-
     private static func connectionString(_ raw: String, setting: String) throws(ConfigurationError) -> PGConnectionString {
         do {
             return try PGConnectionString(raw)
@@ -72,20 +71,3 @@ public struct SettingsSource: Sendable {
         }
     }
 }
-
-/// What sits between Skipper and PostgreSQL on DATABASE_URL (PGBOUNCER).
-///
-/// Session pooling (and no pooler) keep a server connection per client connection: everything
-/// works unchanged. Transaction pooling gives each transaction any server connection, so nothing
-/// may outlive a transaction: statements are sent unnamed (no prepared statement to go missing),
-/// LISTEN needs LISTEN_DATABASE_URL (a direct connection), and `runner migrate`, which holds a
-/// session-level advisory lock, needs a direct DATABASE_URL.
-public enum PoolerMode: String, Sendable {
-    /// No pooler, or `PGBOUNCER=off`.
-    case none = "off"
-    /// PgBouncer with `pool_mode = session`.
-    case session
-    /// PgBouncer with `pool_mode = transaction`.
-    case transaction
-}
-

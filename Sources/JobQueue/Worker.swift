@@ -129,8 +129,8 @@ public final class Worker: Service, Sendable {
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.watchdog.run() }
-                if configuration.listens {
-                    group.addTask { await self.listenLoop() }
+                if let listenTo = configuration.listenConnectionString ?? (connectionString.isPooledPerTransaction ? nil : connectionString) {
+                    group.addTask { await self.listenLoop(connectingTo: listenTo) }
                 } else {
                     logger.warning("not listening: DATABASE_URL goes through a transaction-mode pooler and LISTEN_DATABASE_URL is not set; new work waits for POLL_INTERVAL and cancellations for the next heartbeat", metadata: [
                         LogKey.status: "not_listening", "poll_interval_ms": "\(configuration.pollInterval.milliseconds)",
@@ -479,9 +479,8 @@ public final class Worker: Service, Sendable {
     // MARK: - Wake-ups
 
     /// LISTENs for enqueue notifications and wakes the claim loop for this runner's queues.
-    private func listenLoop() async {
-        let connection = ManagedConnection(
-            connectionString: configuration.listenConnectionString ?? connectionString, role: "listen", logger: logger)
+    private func listenLoop(connectingTo listenTo: PGConnectionString) async {
+        let connection = ManagedConnection(connectionString: listenTo, role: "listen", logger: logger)
         let queues = Set(configuration.queues)
         var listening = false
         while !Task.isCancelled {

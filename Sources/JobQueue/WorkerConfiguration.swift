@@ -20,12 +20,10 @@ public struct WorkerConfiguration: Sendable {
     /// Default handler timeout when the execution has none (JOB_TIMEOUT). Default 5 min.
     public var jobTimeout: Duration = .seconds(300)
     /// Where the listener connects for LISTEN (LISTEN_DATABASE_URL); nil: the worker's own
-    /// connection string.
+    /// connection string — unless that one is pooled per transaction, where a LISTEN is lost with
+    /// its transaction: the runner then does not listen (claims wait for POLL_INTERVAL,
+    /// cancellations for the next heartbeat).
     public var listenConnectionString: PGConnectionString? = nil
-    /// Whether the runner LISTENs for new work and cancellations. False behind a transaction-mode
-    /// pooler with no LISTEN_DATABASE_URL: a pooled LISTEN is lost with its transaction, so claims
-    /// then wait for POLL_INTERVAL and cancellations for the next heartbeat.
-    public var listens = true
     /// Retries after the first attempt for executions enqueued by this runner (MAX_RETRIES). Default 3.
     public var maxRetries: Int = 3
     /// How long running handlers may finish after SIGTERM (SHUTDOWN_GRACE). Default 30 s.
@@ -73,24 +71,15 @@ public enum SkipperVersion {
     /// What `--version` prints: `0.1.0 (commit 1a2b3c4)`.
     public static var description: String { "\(current) (commit \(commit))" }
 
-    /// A dotted version number, compared part by part (`0.10.0` is newer than `0.9.1`).
-    public struct Number: Sendable, Equatable {
-        /// The numeric parts; a part that is not a number counts as 0.
-        public let parts: [Int]
-
-        public init(_ text: String) {
-            parts = text.split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+    /// Whether dotted `version` is newer than `other`, compared part by part (`0.10.0` is newer
+    /// than `0.9.1`; a missing or non-numeric part counts as 0).
+    public static func isNewer(_ version: String, than other: String) -> Bool {
+        func parts(_ text: String) -> [Int] { text.split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 } }
+        let (mine, theirs) = (parts(version), parts(other))
+        for index in 0..<max(mine.count, theirs.count) {
+            let (a, b) = (index < mine.count ? mine[index] : 0, index < theirs.count ? theirs[index] : 0)
+            if a != b { return a > b }
         }
-
-        /// Whether this number is newer than `other` (a version string).
-        public func isNewer(than other: String) -> Bool {
-            let theirs = Number(other).parts
-            for index in 0..<max(parts.count, theirs.count) {
-                let mine = index < parts.count ? parts[index] : 0
-                let their = index < theirs.count ? theirs[index] : 0
-                if mine != their { return mine > their }
-            }
-            return false
-        }
+        return false
     }
 }

@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.migrate")
-        if context.pooler == .transaction {
+        if context.connectionString.isPooledPerTransaction {
             // The migration lock is a session-level advisory lock: behind transaction pooling it
             // would be taken on one server connection and left held there for good.
             try usage { () throws(ConfigurationError) -> Void in

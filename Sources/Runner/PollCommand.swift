@@ -16,7 +16,7 @@ struct PollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.runner")
-        let (configuration, handlers, port) = try usage { () throws(ConfigurationError) in try self.worker.resolve(context.source, pooler: context.pooler) }
+        let (configuration, handlers, port) = try usage { () throws(ConfigurationError) in try self.worker.resolve(context.source) }
         let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
         let logger = context.logger
         let registry = HTTPEndpoint.bootstrapMetrics()

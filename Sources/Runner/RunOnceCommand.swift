@@ -15,7 +15,7 @@ struct RunOnceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.runner")
-        let (configuration, handlers, _) = try usage { () throws(ConfigurationError) in try worker.resolve(context.source, pooler: context.pooler) }
+        let (configuration, handlers, _) = try usage { () throws(ConfigurationError) in try worker.resolve(context.source) }
         let outcome: RunOnce.Result
         do {
             outcome = try await RunOnce.run(

@@ -49,11 +49,11 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("metrics-port"), help: "Port of /metrics and /health; 0 turns it off (METRICS_PORT). Default 8000.")
     var metricsPort: String?
 
-    /// The worker configuration and handlers these options and the environment describe.
     @Option(name: .customLong("listen-database-url"), help: "Where LISTEN connects, e.g. directly to PostgreSQL behind a transaction-mode PgBouncer (LISTEN_DATABASE_URL). Default DATABASE_URL.")
     var listenDatabaseURL: String?
 
-    func resolve(_ source: SettingsSource, pooler: PoolerMode) throws(ConfigurationError) -> (WorkerConfiguration, HandlerRegistry, Int) {
+    /// The worker configuration and handlers these options and the environment describe.
+    func resolve(_ source: SettingsSource) throws(ConfigurationError) -> (WorkerConfiguration, HandlerRegistry, Int) {
         var configuration = WorkerConfiguration()
         if let text = source.value("WORKER_MODE", flag: mode) {
             guard let parsed = WorkerMode(rawValue: text.lowercased()) else {
@@ -109,7 +109,6 @@ struct WorkerOptions: ParsableArguments {
             configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
         }
         configuration.listenConnectionString = try source.listenDatabaseURL(flag: listenDatabaseURL)
-        configuration.listens = configuration.listenConnectionString != nil || pooler != .transaction
         var port = 8000
         if let text = source.value("METRICS_PORT", flag: metricsPort) {
             port = try SettingParser.integer(text, setting: "METRICS_PORT (--metrics-port)", range: 0...65535)

@@ -27,8 +27,6 @@ public struct CommonOptions: ParsableArguments {
     public struct Context: Sendable {
         public var source: SettingsSource
         public var connectionString: PGConnectionString
-        /// What pools DATABASE_URL's connections (PGBOUNCER).
-        public var pooler: PoolerMode
         public var logger: Logger
     }
 
@@ -37,10 +35,11 @@ public struct CommonOptions: ParsableArguments {
         let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
         let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
         let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
-        let pooler = try usage { () throws(ConfigurationError) in try source.pooler(flag: pgbouncer) }
-        let connectionString = try usage { () throws(ConfigurationError) in try source.databaseURL(flag: databaseURL, pooler: pooler) }
+        let connectionString = try usage { () throws(ConfigurationError) in
+            try source.databaseURL(flag: databaseURL, pgbouncerFlag: pgbouncer)
+        }
         LoggingBootstrap.once(level: level, format: format)
-        return Context(source: source, connectionString: connectionString, pooler: pooler, logger: Logger(label: label))
+        return Context(source: source, connectionString: connectionString, logger: Logger(label: label))
     }
 
     static func level(_ text: String?) throws(ConfigurationError) -> Logger.Level {

@@ -130,21 +130,21 @@ extension EndToEnd {
                 "DATABASE_URL": url, "QUEUE_NAME": "blocked", "HEARTBEAT_INTERVAL": "1s", "POLL_INTERVAL": "60s",
                 "STALE_THRESHOLD_MINUTES": "5", "METRICS_PORT": "0",
             ])
-            let waiting = try await eventually(timeout: .seconds(15)) {
-                try await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'") == "1"
+            /// Waits until the outcome writer waits on the lock, then calls `function` (pg_terminate_backend or
+            /// pg_cancel_backend) on its backend. - Returns: whether it was waiting.
+            func interruptBlockedWriter(with function: String) async throws -> Bool {
+                let blocked = "FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'"
+                let waiting = try await eventually(timeout: .seconds(15)) { try await cluster.psql("SELECT count(*) \(blocked)") == "1" }
+                try await cluster.psql("SELECT \(function)(pid) \(blocked)")
+                return waiting
             }
-            #expect(waiting)
-            try await cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'")
+            #expect(try await interruptBlockedWriter(with: "pg_terminate_backend"))
             try await Task.sleep(for: .seconds(1))
             #expect(try await statusCounts(cluster, queue: "blocked") == ["running": 1], "the outcome was neither written nor dropped yet")
             // A statement error that is not the outcome's fault (here an operator's cancel, 57014)
             // must not turn the handler's success into a failed attempt: the writer waits on the
             // lock again on its new connection, is cancelled there, and writes the batch again.
-            let waitingAgain = try await eventually(timeout: .seconds(15)) {
-                try await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'") == "1"
-            }
-            #expect(waitingAgain)
-            try await cluster.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'skipper-outcomes' AND wait_event_type = 'Lock'")
+            #expect(try await interruptBlockedWriter(with: "pg_cancel_backend"))
             try await Task.sleep(for: .seconds(1))
             #expect(try await statusCounts(cluster, queue: "blocked") == ["running": 1], "a cancelled write was recorded as the outcome")
             try await blocker.execute("ROLLBACK")

@@ -47,9 +47,9 @@ struct MigrationTests {
             #expect(try await migrator.migrate(on: connection).functionsInstalled)
             #expect(try await schema.scalar("SELECT name FROM skipper_schema_migrations WHERE version = 0", as: String.self) == ours)
         }
-        #expect(SkipperVersion.Number("0.10.0").isNewer(than: "0.9.1"))
-        #expect(!SkipperVersion.Number("0.1.0").isNewer(than: "0.1.0"))
-        #expect(!SkipperVersion.Number("0.1").isNewer(than: "0.1.0"))
+        #expect(SkipperVersion.isNewer("0.10.0", than: "0.9.1"))
+        #expect(!SkipperVersion.isNewer("0.1.0", than: "0.1.0"))
+        #expect(!SkipperVersion.isNewer("0.1", than: "0.1.0"))
     }
 
     @Test func twoFreshMigrationsRacingApplyEachFileOnce() async throws {

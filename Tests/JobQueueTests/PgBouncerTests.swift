@@ -23,84 +23,89 @@ extension EndToEnd {
                 """)
         }
 
+        /// Two runners drain `total` executions of `queue` (all completed once), then, idle with
+        /// POLL_INTERVAL 60 s, pick up the one that `enqueueOne` adds within seconds: only a LISTEN
+        /// wake-up can do that. - Returns: the runners, still running.
+        func drainThenWake(
+            _ cluster: TestCluster, queue: String, total: Int, environment: [String: String], via listen: String,
+            enqueueOne: () async throws -> Void
+        ) async throws -> [BinaryProcess] {
+            try await fill(cluster, queue: queue, count: total)
+            var polling = environment
+            polling["QUEUE_NAME"] = queue
+            polling["POLL_INTERVAL"] = "60s"
+            polling["HEARTBEAT_INTERVAL"] = "1s"
+            polling["METRICS_PORT"] = "0"
+            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: polling) }
+            let drained = try await eventually(timeout: .seconds(90)) {
+                try await statusCounts(cluster, queue: queue) == ["completed": total]
+            }
+            let seen = try await statusCounts(cluster, queue: queue)
+            #expect(drained, "\(seen)\n\(runners[0].output.suffix(2000))")
+            #expect(try await completedOnce(cluster, queue: queue) == "\(total)/\(total)")
+            try await Task.sleep(for: .seconds(1))
+            try await enqueueOne()
+            let woke = try await eventually(timeout: .seconds(10)) {
+                try await statusCounts(cluster, queue: queue) == ["completed": total + 1]
+            }
+            #expect(woke, "no wake-up through \(listen)")
+            return runners
+        }
+
+        /// Each runner is still up, and exits 0 on SIGTERM.
+        func stop(_ runners: [BinaryProcess]) async {
+            for runner in runners {
+                #expect(runner.process.isRunning, "\(runner.output.suffix(2000))")
+                runner.signal(SIGTERM)
+                #expect(await runner.waitForExit(timeout: .seconds(20)) == 0)
+            }
+        }
+
         @Test func transactionPoolingRunsEveryExecutionOnceAndStillWakesOnNotify() async throws {
             let cluster = try await TestCluster.start()
             try await migrateWithRunner(cluster.url())
             let bouncer = try await TestPgBouncer.start(before: cluster, poolMode: "transaction")
             // `runner migrate` holds a session-level advisory lock: it refuses transaction pooling.
-            let migrate = try await BinaryProcess.run("runner", ["migrate"], environment: ["DATABASE_URL": bouncer.url, "PGBOUNCER": "transaction"])
+            let pooled = ["DATABASE_URL": bouncer.url, "PGBOUNCER": "transaction"]
+            let migrate = try await BinaryProcess.run("runner", ["migrate"], environment: pooled)
             #expect(migrate.status == 64 && migrate.output.contains("PGBOUNCER"), "\(migrate.output)")
 
-            let total = 5_000
-            try await fill(cluster, queue: "bounced", count: total)
-            // Polling every 60 s: a prompt pickup later can only come from LISTEN on the direct URL.
-            let environment = [
-                "DATABASE_URL": bouncer.url, "PGBOUNCER": "transaction", "LISTEN_DATABASE_URL": cluster.url(),
-                "QUEUE_NAME": "bounced", "POLL_INTERVAL": "60s", "HEARTBEAT_INTERVAL": "1s", "METRICS_PORT": "0",
-            ]
-            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
-            let drained = try await eventually(timeout: .seconds(90)) {
-                try await statusCounts(cluster, queue: "bounced") == ["completed": total]
+            // The one execution is enqueued through PgBouncer by the CLI; LISTEN is on the direct URL.
+            var environment = pooled
+            environment["LISTEN_DATABASE_URL"] = cluster.url()
+            let runners = try await drainThenWake(
+                cluster, queue: "bounced", total: 5_000, environment: environment, via: "LISTEN_DATABASE_URL"
+            ) {
+                let enqueued = try await BinaryProcess.run("runner", ["enqueue", "noop", "--queue", "bounced"], environment: pooled)
+                #expect(enqueued.status == 0, "\(enqueued.output)")
             }
-            let seen = try await statusCounts(cluster, queue: "bounced")
-            #expect(drained, "\(seen)\n\(runners[0].output.suffix(2000))")
-            #expect(try await completedOnce(cluster, queue: "bounced") == "\(total)/\(total)")
             for runner in runners {
                 #expect(!runner.output.contains("26000"), "a prepared statement went missing: \(runner.output.suffix(2000))")
             }
 
-            // Enqueued through PgBouncer by the CLI, picked up at once: the NOTIFY reached a listener.
-            try await Task.sleep(for: .seconds(1))
-            let enqueued = try await BinaryProcess.run(
-                "runner", ["enqueue", "noop", "--queue", "bounced"], environment: ["DATABASE_URL": bouncer.url, "PGBOUNCER": "transaction"])
-            #expect(enqueued.status == 0, "\(enqueued.output)")
-            let woke = try await eventually(timeout: .seconds(10)) {
-                try await statusCounts(cluster, queue: "bounced") == ["completed": total + 1]
-            }
-            #expect(woke, "no wake-up through LISTEN_DATABASE_URL")
-
             // Without LISTEN_DATABASE_URL a transaction-pooled runner says it cannot listen.
-            var polling = environment
-            polling["LISTEN_DATABASE_URL"] = nil
-            let third = try BinaryProcess("runner", ["poll"], environment: polling)
+            environment["LISTEN_DATABASE_URL"] = nil
+            environment["QUEUE_NAME"] = "bounced"
+            environment["METRICS_PORT"] = "0"
+            let third = try BinaryProcess("runner", ["poll"], environment: environment)
             #expect(await third.waitForOutput("status=not_listening", timeout: .seconds(15)), "\(third.output.suffix(2000))")
-            for runner in runners + [third] {
-                #expect(runner.process.isRunning, "\(runner.output.suffix(2000))")
-                runner.signal(SIGTERM)
-                #expect(await runner.waitForExit(timeout: .seconds(20)) == 0)
-            }
+            await stop(runners + [third])
             #expect(try await cluster.psql("SELECT string_agg(DISTINCT status, ',') FROM worker_heartbeats") == "stopped")
-            _ = bouncer
+            withExtendedLifetime(bouncer) {}
         }
 
         @Test func sessionPoolingWorksUnchanged() async throws {
             let cluster = try await TestCluster.start()
             try await migrateWithRunner(cluster.url())
             let bouncer = try await TestPgBouncer.start(before: cluster, poolMode: "session", poolSize: 20)
-            let total = 5_000
-            try await fill(cluster, queue: "session", count: total)
             // No pooler setting at all, LISTEN through PgBouncer too.
-            let environment = [
-                "DATABASE_URL": bouncer.url, "QUEUE_NAME": "session", "POLL_INTERVAL": "60s", "HEARTBEAT_INTERVAL": "1s", "METRICS_PORT": "0",
-            ]
-            let runners = try (0..<2).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
-            let drained = try await eventually(timeout: .seconds(90)) {
-                try await statusCounts(cluster, queue: "session") == ["completed": total]
+            let runners = try await drainThenWake(
+                cluster, queue: "session", total: 5_000, environment: ["DATABASE_URL": bouncer.url], via: "a session-pooled LISTEN"
+            ) {
+                try await fill(cluster, queue: "session", count: 1)
             }
-            let seen = try await statusCounts(cluster, queue: "session")
-            #expect(drained, "\(seen)\n\(runners[0].output.suffix(2000))")
-            #expect(try await completedOnce(cluster, queue: "session") == "\(total)/\(total)")
-            try await Task.sleep(for: .seconds(1))
-            try await fill(cluster, queue: "session", count: 1)
-            let woke = try await eventually(timeout: .seconds(10)) {
-                try await statusCounts(cluster, queue: "session") == ["completed": total + 1]
-            }
-            #expect(woke, "no wake-up through a session-pooled LISTEN")
-            for runner in runners {
-                runner.signal(SIGTERM)
-                #expect(await runner.waitForExit(timeout: .seconds(20)) == 0)
-            }
-            _ = bouncer
+            await stop(runners)
+            withExtendedLifetime(bouncer) {}
         }
     }
 }
