@@ -6,7 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PGClient", targets: ["PGClient"]),
-        .library(name: "JobQueue", targets: ["JobQueue"]),
+        // For Swift programs: enqueue from their own transactions, run in-process handlers.
+        .library(name: "Skipper", targets: ["SkipperStore", "SkipperRuntime"]),
         .executable(name: "runner", targets: ["Runner"]),
         .executable(name: "cleanup-daemon", targets: ["CleanupDaemon"]),
         .executable(name: "skipper-handler-guard", targets: ["HandlerGuard"]),
@@ -39,29 +40,55 @@ let package = Package(
         ),
         // The git commit scripts/package builds from (`runner --version`).
         .target(name: "CBuildInfo"),
+        // The layers, each depending only on the ones below it (LayeringTests checks the imports):
+        // executables → SkipperCLI → SkipperCommandHandlers → SkipperRuntime → SkipperStore → PGClient → CLibPQ.
+        //
+        // Every SQL statement, the migrations, the SQL API and the models of what they read and
+        // write; the only target that imports PGClient.
         .target(
-            name: "JobQueue",
+            name: "SkipperStore",
             dependencies: [
                 "PGClient",
                 "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ],
             resources: [
                 .embedInCode("SQL"),
             ]
         ),
+        // What runs: the worker (claim loop, attempts, outcome writer, heartbeat, listener), the
+        // reaper, the handler protocol, and every log status and metric name.
+        .target(
+            name: "SkipperRuntime",
+            dependencies: [
+                "SkipperStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Handlers that run a program per attempt, from a YAML handlers file.
+        .target(
+            name: "SkipperCommandHandlers",
+            dependencies: [
+                "SkipperRuntime",
+                "SkipperStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // What both executables share: settings, log formatting, the HTTP endpoint, systemd notification.
         .target(
             name: "SkipperCLI",
             dependencies: [
-                "JobQueue",
-                "PGClient",
+                "SkipperRuntime",
+                "SkipperCommandHandlers",
+                "SkipperStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,11 +99,11 @@ let package = Package(
         .executableTarget(
             name: "Runner",
             dependencies: [
-                "JobQueue",
                 "SkipperCLI",
-                "PGClient",
+                "SkipperCommandHandlers",
+                "SkipperRuntime",
+                "SkipperStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -84,11 +111,11 @@ let package = Package(
         .executableTarget(
             name: "CleanupDaemon",
             dependencies: [
-                "JobQueue",
                 "SkipperCLI",
-                "PGClient",
+                "SkipperCommandHandlers",
+                "SkipperRuntime",
+                "SkipperStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -98,7 +125,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "JobQueue", "PGClient", .product(name: "Logging", package: "swift-log"),
+                "SkipperStore", "PGClient", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -109,9 +136,9 @@ let package = Package(
             dependencies: ["PGClient", "TestSupport"]
         ),
         .testTarget(
-            name: "JobQueueTests",
+            name: "SkipperTests",
             dependencies: [
-                "JobQueue", "PGClient", "TestSupport",
+                "SkipperStore", "SkipperRuntime", "SkipperCommandHandlers", "SkipperCLI", "PGClient", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -35,13 +35,11 @@ SELECT execution_id, worker_id, queue, job_type, status, attempt, max_attempts, 
 -- with the age of the oldest ready one (how far behind the runners are).
 SELECT queue,
        CASE priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END AS priority,
-       count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
-       count(*) FILTER (WHERE status = 'queued' AND run_at > now()) AS scheduled,
-       count(*) FILTER (WHERE status = 'running') AS running,
-       round(coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now())), 0)::numeric, 1)
-           AS oldest_ready_seconds
-  FROM executions
- WHERE status IN ('queued', 'running')
+       sum(ready) AS ready,
+       sum(scheduled) AS scheduled,
+       sum(executions) FILTER (WHERE status = 'running') AS running,
+       round(coalesce(max(oldest_ready_age_seconds), 0)::numeric, 1) AS oldest_ready_seconds
+  FROM queue_depth
  GROUP BY queue, priority
  ORDER BY queue, priority;
 

@@ -27,6 +27,23 @@ $$;
 COMMENT ON FUNCTION backoff_delay(integer) IS
     'Delay before the next try after failed attempt N: 2^N seconds capped at 1 hour, times a random factor in [0.5, 1] (jitter).';
 
+CREATE OR REPLACE FUNCTION wake_channel() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT 'skipper_executions' $$;
+COMMENT ON FUNCTION wake_channel() IS
+    'The NOTIFY channel an enqueue of ready work is announced on (payload: the queue name); runners LISTEN on it.';
+
+CREATE OR REPLACE FUNCTION cancellation_channel() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT 'skipper_cancellations' $$;
+COMMENT ON FUNCTION cancellation_channel() IS
+    'The NOTIFY channel cancel_execution tells runners on (payload: worker_id:execution_id).';
+
+CREATE OR REPLACE FUNCTION max_payload_bytes() RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('skipper.max_payload_bytes', true), '')::integer, 1048576)
+$$;
+COMMENT ON FUNCTION max_payload_bytes() IS
+    'The largest payload an enqueue accepts, in bytes: SET skipper.max_payload_bytes, else 1 MiB.';
+
 CREATE OR REPLACE FUNCTION enqueue_execution(
     p_job_type        text,
     p_payload         jsonb            DEFAULT '{}'::jsonb,
@@ -43,7 +60,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     v_id        bigint;
     v_run_at    timestamptz := coalesce(p_run_at, now() + coalesce(p_delay, interval '0'));
-    v_max_bytes integer := coalesce(nullif(current_setting('skipper.max_payload_bytes', true), '')::integer, 1048576);
+    v_max_bytes integer := max_payload_bytes();
 BEGIN
     IF p_payload IS NULL THEN
         RAISE EXCEPTION 'payload must not be NULL (use ''{}'')' USING ERRCODE = '22023';
@@ -81,13 +98,65 @@ BEGIN
     END IF;
     IF v_run_at <= now() THEN
         -- Delivered at commit, so idle runners wake as soon as the caller's transaction commits.
-        PERFORM pg_notify('skipper_executions', p_queue);
+        PERFORM pg_notify(wake_channel(), p_queue);
     END IF;
     RETURN v_id;
 END
 $$;
 COMMENT ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) IS
     'Adds one execution and returns its execution_id; works inside the caller''s transaction and wakes idle runners at commit. With an idempotency key, a repeated enqueue returns the first execution instead.';
+
+CREATE OR REPLACE FUNCTION enqueue_executions(
+    p_job_types        text[],
+    p_payloads         jsonb[],
+    p_queues           text[],
+    p_priorities       smallint[],
+    p_run_ats          timestamptz[],
+    p_delays_seconds   double precision[],
+    p_max_attempts     integer[],
+    p_timeouts_seconds double precision[],
+    p_trace_contexts   text[]
+) RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    v_max_bytes integer := max_payload_bytes();
+    v_row       record;
+BEGIN
+    -- The same rules as enqueue_execution, checked over the whole batch before anything is written.
+    SELECT n, pg_column_size(payload) AS bytes INTO v_row
+      FROM unnest(p_payloads) WITH ORDINALITY AS p(payload, n)
+     WHERE payload IS NULL OR pg_column_size(payload) > v_max_bytes
+     LIMIT 1;
+    IF FOUND THEN
+        IF v_row.bytes IS NULL THEN
+            RAISE EXCEPTION 'payload of execution % in the batch must not be NULL (use ''{}'')', v_row.n USING ERRCODE = '22023';
+        END IF;
+        RAISE EXCEPTION 'payload of execution % in the batch is % bytes, more than the limit of % bytes', v_row.n, v_row.bytes, v_max_bytes
+            USING ERRCODE = '54000', HINT = 'raise skipper.max_payload_bytes, or store large data elsewhere and pass a reference';
+    END IF;
+    RETURN QUERY
+    WITH input AS (
+        SELECT * FROM unnest(p_job_types, p_payloads, p_queues, p_priorities, p_run_ats, p_delays_seconds,
+                             p_max_attempts, p_timeouts_seconds, p_trace_contexts)
+            WITH ORDINALITY AS r(job_type, payload, queue, priority, run_at, delay_seconds, max_attempts,
+                                 timeout_seconds, trace_context, n)),
+    inserted AS (
+        INSERT INTO executions (job_type, payload, queue, priority, run_at, max_attempts, timeout_seconds, trace_context)
+        SELECT job_type, payload, queue, coalesce(priority, 1::smallint),
+               coalesce(run_at, now() + make_interval(secs => coalesce(delay_seconds, 0))),
+               coalesce(max_attempts, 4), timeout_seconds, trace_context
+          FROM input ORDER BY n
+        RETURNING execution_id, queue, run_at)
+    SELECT execution_id FROM inserted ORDER BY execution_id;
+    -- Delivered at commit; one notification per queue that got ready work.
+    PERFORM pg_notify(wake_channel(), queue)
+       FROM (SELECT DISTINCT queue
+               FROM unnest(p_queues, p_run_ats, p_delays_seconds) AS u(queue, run_at, delay_seconds)
+              WHERE coalesce(run_at, now() + make_interval(secs => coalesce(delay_seconds, 0))) <= now()) q;
+END
+$$;
+COMMENT ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) IS
+    'Adds many executions in one call (element i of each array describes execution i; NULL elements take enqueue_execution''s defaults, delays count from the server''s clock) and returns their execution_ids in order. The payload limit is checked for the whole batch first. No idempotency keys: use enqueue_execution for those.';
 
 CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
@@ -102,7 +171,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    PERFORM pg_notify('skipper_executions', v_queue);
+    PERFORM pg_notify(wake_channel(), v_queue);
     RETURN true;
 END
 $$;
@@ -127,7 +196,7 @@ BEGIN
      WHERE execution_id = p_execution_id;
     -- The runner that runs it stops its handler when this commits: 'worker_id:execution_id'.
     IF v_status = 'running' THEN
-        PERFORM pg_notify('skipper_cancellations', v_worker || ':' || p_execution_id);
+        PERFORM pg_notify(cancellation_channel(), v_worker || ':' || p_execution_id);
     END IF;
     RETURN true;
 END
@@ -152,12 +221,15 @@ CREATE OR REPLACE VIEW queue_depth AS
            count(*) AS executions,
            count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
            extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))
-               AS oldest_ready_age_seconds
+               AS oldest_ready_age_seconds,
+           count(*) FILTER (WHERE status = 'queued' AND run_at > now()) AS scheduled,
+           extract(epoch FROM now() - min(started_at) FILTER (WHERE status = 'running'))
+               AS longest_running_seconds
       FROM executions
      WHERE status IN ('queued', 'running')
      GROUP BY queue, priority, status;
 COMMENT ON VIEW queue_depth IS
-    'Queued and running executions per queue, priority and status, with how long the oldest ready one has waited.';
+    'Queued and running executions per queue, priority and status: how many, how many are ready and scheduled for later, how long the oldest ready one has waited and the longest running one has run. The one definition of queue depth: runner status, the queue_depth metric and the runbook read it.';
 
 CREATE OR REPLACE VIEW worker_health AS
     SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,
@@ -168,6 +240,7 @@ COMMENT ON VIEW worker_health IS
     'Every runner with the seconds since its last heartbeat.';
 
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

@@ -32,7 +32,8 @@ GRANT SELECT, UPDATE ON executions TO skipper_runner;
 GRANT SELECT, UPDATE ON idempotency_records TO skipper_runner;
 GRANT SELECT, INSERT, UPDATE ON worker_heartbeats TO skipper_runner;
 GRANT SELECT ON skipper_schema_migrations TO skipper_runner;
-GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text)
+GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
+                          enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])
     TO skipper_runner;
 
 -- Cleanup daemon: mark workers dead and delete old ones, rescue and prune executions, clean keys.
@@ -41,7 +42,8 @@ GRANT SELECT, UPDATE, DELETE ON worker_heartbeats TO skipper_daemon;
 GRANT EXECUTE ON FUNCTION cleanup_old_idempotency_records(interval) TO skipper_daemon;
 
 -- Enqueuing application: the SQL function only (it runs with its owner's rights).
-GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text)
+GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
+                          enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])
     TO skipper_enqueuer;
 
 -- Operator: read everything, change nothing.

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import JobQueue
 import Logging
-import PGClient
 import ServiceLifecycle
 import SkipperCLI
+import SkipperRuntime
+import SkipperStore
 import Synchronization
 
 /// `cleanup-daemon`: rescues the executions of dead runners and keeps history tidy.
@@ -69,10 +69,10 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
             if systemd.watchdogInterval != nil { systemd.notify("WATCHDOG=1") }
         }
         let reaper = Reaper(
-            configuration: configuration, connectionString: context.connectionString, logger: context.logger, observer: observer)
+            configuration: configuration, connector: context.database, logger: context.logger, observer: observer)
         if once {
             do {
-                let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+                let connection = try await context.database.connect(role: "reaper", logger: context.logger)
                 _ = try await reaper.pass(on: connection, housekeeping: true)
                 await connection.close()
             } catch {
@@ -84,7 +84,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         if port > 0 {
             let staleAfter = configuration.checkInterval * 3 + .seconds(10)
             services.append(.init(service: HTTPEndpoint.service(
-                host: http.host, port: port, registry: registry, connectionString: context.connectionString, logger: context.logger,
+                host: http.host, port: port, registry: registry, database: context.database, logger: context.logger,
                 health: {
                     let age = (ContinuousClock.now - lastPass.withLock { $0 }).seconds
                     return HealthReport(
@@ -93,7 +93,7 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
                 })))
         }
         services.append(.init(service: QueueDepthSampler(
-            connectionString: context.connectionString, interval: http.depthInterval, logger: context.logger)))
+            connector: context.database, interval: http.depthInterval, logger: context.logger)))
         services.append(.init(service: reaper))
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger))

@@ -6,14 +6,15 @@ import Synchronization
 /// One PostgreSQL connection over libpq.
 ///
 /// Every libpq call runs on the connection's own serial queue (``PGConnectionQueue``), never
-/// on the cooperative pool. A connection serves one task at a time: lend it through
-/// ``PGPool/withConnection(_:)`` or keep it private to one service. Statements take
+/// on the cooperative pool. A connection serves one task at a time: keep it private to one
+/// service (Skipper's loops each own theirs). Statements take
 /// parameters only (`$1 … $n`); results are copied out before the `PGresult` is cleared.
 public final class PGConnection: @unchecked Sendable {
-    // Invariant for @unchecked Sendable: `handle`, `preparedNames` and `listening` are read and
+    // Invariant for @unchecked Sendable: `handle`, `prepared` and `listening` are read and
     // written only inside closures run on `queue`, which is serial; `broken` is atomic.
     private var handle: OpaquePointer?
-    private var preparedNames: Set<String> = []
+    /// Each prepared name with the one text it was prepared from.
+    private var prepared: [String: String] = [:]
     private let queue: PGConnectionQueue
     private let broken = Atomic<Bool>(false)
     private let wakeRead: Int32
@@ -128,17 +129,36 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    ///
+    /// - Throws: what `body` threw, after the rollback; ``PGTransactionError`` when the
+    ///   transaction could not be started, the commit failed (nothing of `body`'s work was kept)
+    ///   or the rollback after `body`'s error failed too (the connection is then closed, since
+    ///   its transaction state is unknown).
     @discardableResult
     public func withTransaction<T>(_ body: (PGConnection) async throws -> T) async throws -> T {
-        try await execute("BEGIN")
+        do {
+            try await execute("BEGIN")
+        } catch {
+            throw PGTransactionError(stage: .begin, error: error)
+        }
         let value: T
         do {
             value = try await body(self)
-        } catch {
-            if !isBroken { try? await execute("ROLLBACK") }
-            throw error
+        } catch let bodyError {
+            if isBroken { throw bodyError }
+            do {
+                try await execute("ROLLBACK")
+            } catch {
+                await close()
+                throw PGTransactionError(stage: .rollback, error: error, bodyError: bodyError)
+            }
+            throw bodyError
         }
-        try await execute("COMMIT")
+        do {
+            try await execute("COMMIT")
+        } catch {
+            throw PGTransactionError(stage: .commit, error: error)
+        }
         return value
     }
 
@@ -232,9 +252,15 @@ public final class PGConnection: @unchecked Sendable {
         // Behind a pooler that hands each transaction a different server connection, a statement
         // prepared on one would be missing on the next: send every statement unnamed there.
         if let name, !connectionString.isPooledPerTransaction {
-            if !preparedNames.contains(name) {
+            switch prepared[name] {
+            case nil:
                 _ = try consume(PQprepare(conn, name, sql, count, types), statement: name)
-                preparedNames.insert(name)
+                prepared[name] = sql
+            case sql?:
+                break
+            case _?:
+                // One name with two texts would silently run the first: refuse it instead.
+                throw PGError(code: .invalidValue, message: "the statement name '\(name)' is already prepared for another text", statement: name)
             }
             result = pointers.withUnsafeBufferPointer { valuePointers in
                 valuePointers.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: values.count) { base in

@@ -69,12 +69,13 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
         if code == .connectionFailed || code == .connectionLost { return true }
         guard let sqlState else { return false }
         // Class 08: connection exceptions; 57P01-57P03: admin/crash shutdown, cannot connect now.
-        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+        return sqlState.hasPrefix(SQLState.connectionExceptionClass)
+            || [SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow].contains(sqlState)
     }
 
     /// True for errors that a retry of the same transaction can cure (serialization failure, deadlock).
     public var isTransient: Bool {
-        sqlState == "40001" || sqlState == "40P01"
+        sqlState == SQLState.serializationFailure || sqlState == SQLState.deadlockDetected
     }
 
     /// True when the statement's own values caused the failure, so running it again cannot
@@ -86,11 +87,12 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
     public var isCausedByValues: Bool {
         if code == .invalidValue { return true }
         guard let sqlState else { return false }
-        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+        return [SQLState.dataExceptionClass, SQLState.integrityConstraintViolationClass, SQLState.programLimitExceededClass]
+            .contains { sqlState.hasPrefix($0) }
     }
 
     /// SQLSTATE 25006: the server is read-only (a standby, or `default_transaction_read_only`).
-    public var isReadOnlyServer: Bool { sqlState == "25006" }
+    public var isReadOnlyServer: Bool { sqlState == SQLState.readOnlySQLTransaction }
 
     public var description: String {
         var parts = ["\(code)"]
@@ -102,5 +104,58 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
         if let hint { text += " (hint: \(hint))" }
         if let constraint { text += " (constraint: \(constraint))" }
         return text
+    }
+}
+
+/// The SQLSTATEs (and classes, by their two-character prefix) that Skipper tells apart, named
+/// as in PostgreSQL's errcodes table.
+public enum SQLState {
+    public static let connectionExceptionClass = "08"
+    public static let dataExceptionClass = "22"
+    public static let integrityConstraintViolationClass = "23"
+    public static let programLimitExceededClass = "54"
+    public static let readOnlySQLTransaction = "25006"
+    public static let serializationFailure = "40001"
+    public static let deadlockDetected = "40P01"
+    public static let adminShutdown = "57P01"
+    public static let crashShutdown = "57P02"
+    public static let cannotConnectNow = "57P03"
+    public static let queryCanceled = "57014"
+    public static let lockNotAvailable = "55P03"
+    public static let insufficientPrivilege = "42501"
+    public static let undefinedTable = "42P01"
+    public static let undefinedFunction = "42883"
+    public static let invalidPassword = "28P01"
+    public static let invalidAuthorization = "28000"
+    public static let invalidCatalogName = "3D000"
+}
+
+/// A transaction that failed outside its body: it could not start, its commit failed, or the
+/// rollback after the body's error failed.
+public struct PGTransactionError: Error, Sendable, CustomStringConvertible {
+    /// Where the transaction failed.
+    public enum Stage: String, Sendable {
+        case begin, commit, rollback
+    }
+
+    /// Where it failed.
+    public var stage: Stage
+    /// The error of that step.
+    public var error: PGError
+    /// For `.rollback`: what the body threw first, as text.
+    public var bodyError: String?
+
+    public init(stage: Stage, error: PGError, bodyError: (any Error)? = nil) {
+        self.stage = stage
+        self.error = error
+        self.bodyError = bodyError.map { "\($0)" }
+    }
+
+    public var description: String {
+        switch stage {
+        case .begin: "the transaction could not start: \(error)"
+        case .commit: "the commit failed, nothing of the transaction was kept: \(error)"
+        case .rollback: "the rollback failed after \(bodyError ?? "an error"): \(error)"
+        }
     }
 }

@@ -237,6 +237,11 @@ extension Int32: PGArrayElement {
     public var arrayElementText: String? { String(self) }
 }
 
+extension Double: PGArrayElement {
+    public static var arrayOID: UInt32 { 1022 }
+    public var arrayElementText: String? { String(self) }
+}
+
 extension String: PGArrayElement {
     public static var arrayOID: UInt32 { PGOID.textArray }
     public var arrayElementText: String? { self }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import JobQueue
 import SkipperCLI
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// `runner enqueue`: add executions from the command line, or many from JSON lines.
 struct EnqueueCommand: AsyncParsableCommand {
@@ -23,6 +23,8 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "high, normal or low (or 0, 1, 2). Default normal.") var priority: String = "normal"
     @Option(help: "Not before now plus this duration (e.g. 30s, 5m).") var delay: String?
     @Option(name: .customLong("max-attempts"), help: "Attempts allowed in all. Default MAX_RETRIES + 1.") var maxAttempts: String?
+    @Option(name: .customLong("max-retries"), help: "Retries after the first attempt when --max-attempts is not given (MAX_RETRIES). Default 3.")
+    var maxRetries: String?
     @Option(name: .customLong("idempotency-key"), help: "Enqueue at most once per key (while its record lives).") var idempotencyKey: String?
     @Option(help: "This execution's own timeout (e.g. 30s).") var timeout: String?
     @Option(name: .customLong("trace-context"), help: "A W3C traceparent to pass to the handler.") var traceContext: String?
@@ -31,15 +33,15 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await common.prepare(label: "skipper.enqueue")
         let defaultMaxAttempts = try usage { () throws(ConfigurationError) -> Int in
-            if let text = context.source.value("MAX_RETRIES") {
-                return try SettingParser.integer(text, setting: "MAX_RETRIES", range: 0...1000) + 1
+            if let text = context.source.value("MAX_RETRIES", flag: maxRetries) {
+                return try SettingParser.integer(text, setting: "MAX_RETRIES (--max-retries)", range: 0...1000) + 1
             }
             return 4
         }
         if let jsonLines {
             let requests = try usage { () throws(ConfigurationError) in try readJSONLines(jsonLines, defaultMaxAttempts: defaultMaxAttempts) }
             do {
-                let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+                let connection = try await context.database.connect(role: "cli", logger: context.logger)
                 var start = 0
                 while start < requests.count {
                     let batch = Array(requests[start..<min(start + 1000, requests.count)])
@@ -57,7 +59,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
         let request = try usage { () throws(ConfigurationError) in try makeRequest(jobType: jobType, defaultMaxAttempts: defaultMaxAttempts) }
         do {
-            let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+            let connection = try await context.database.connect(role: "cli", logger: context.logger)
             print(try await QueueClient.enqueue(request, on: connection))
         } catch {
             throw runtimeFailure(error, logger: context.logger)

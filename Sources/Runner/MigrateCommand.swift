@@ -1,7 +1,7 @@
 import ArgumentParser
-import JobQueue
 import SkipperCLI
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// `runner migrate`: create or update the schema and the SQL API.
 struct MigrateCommand: AsyncParsableCommand {
@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.migrate")
-        if context.connectionString.isPooledPerTransaction {
+        if context.database.isPooledPerTransaction {
             // The migration lock is a session-level advisory lock: behind transaction pooling it
             // would be taken on one server connection and left held there for good.
             try usage { () throws(ConfigurationError) -> Void in
@@ -23,7 +23,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
         }
         do {
-            let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+            let connection = try await context.database.connect(role: "cli", logger: context.logger)
             let outcome = try await Migrator(logger: context.logger).migrate(on: connection)
             await connection.close()
             if outcome.appliedVersions.isEmpty && !outcome.functionsInstalled {

@@ -1,8 +1,9 @@
 import ArgumentParser
-import JobQueue
 import Logging
 import ServiceLifecycle
 import SkipperCLI
+import SkipperRuntime
+import SkipperStore
 
 /// `runner poll`: the long-running worker, with its HTTP endpoint, metrics log line and systemd notifications.
 struct PollCommand: AsyncParsableCommand {
@@ -32,14 +33,14 @@ struct PollCommand: AsyncParsableCommand {
             ])
         }
         let service = Worker(
-            configuration: configuration, connectionString: context.connectionString, handlers: handlers, logger: logger,
+            configuration: configuration, connector: context.database, handlers: handlers, logger: logger,
             observer: observer)
         // Shut down in reverse order: the worker first (it drains), the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if port > 0 {
             let staleAfter = max(configuration.heartbeatInterval * 2, .seconds(5))
             services.append(.init(service: HTTPEndpoint.service(
-                host: http.host, port: port, registry: registry, connectionString: context.connectionString, logger: logger,
+                host: http.host, port: port, registry: registry, database: context.database, logger: logger,
                 beforeScrape: { metrics.refreshGauges(heartbeatAge: service.heartbeatAge) },
                 health: {
                     let age = service.heartbeatAge
@@ -53,7 +54,7 @@ struct PollCommand: AsyncParsableCommand {
                 })))
         }
         services.append(.init(service: QueueDepthSampler(
-            connectionString: context.connectionString, interval: http.depthInterval, logger: logger)))
+            connector: context.database, interval: http.depthInterval, logger: logger)))
         if let interval = http.logInterval {
             services.append(.init(service: MetricsLogLine(metrics: metrics, interval: interval, logger: logger)))
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import JobQueue
 import SkipperCLI
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// `runner retry ID`: queue a failed or cancelled execution again.
 struct RetryCommand: AsyncParsableCommand {
@@ -37,21 +37,20 @@ struct CancelCommand: AsyncParsableCommand {
 
 private func changeState(
     context: CommonOptions.Context, executionID: Int64, verb: String,
-    _ body: (Int64, PGConnection) async throws -> Bool
+    _ body: (Int64, StoreConnection) async throws -> Bool
 ) async throws {
     do {
-        let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+        let connection = try await context.database.connect(role: "cli", logger: context.logger)
         let changed = try await body(executionID, connection)
         if changed {
             print("execution \(executionID) \(verb)")
             return
         }
-        let rows = try await connection.query("SELECT status FROM executions WHERE execution_id = $1", [executionID])
-        guard let row = rows.first else {
+        guard let status = try await QueueClient.status(of: executionID, on: connection) else {
             print("no execution \(executionID)")
             throw ExitCode(RunnerExit.nothingToDo)
         }
-        print("execution \(executionID) not \(verb): it is \(try row.decode("status", as: String.self))")
+        print("execution \(executionID) not \(verb): it is \(status)")
         throw ExitCode(RunnerExit.attemptFailed)
     } catch {
         throw runtimeFailure(error, logger: context.logger)

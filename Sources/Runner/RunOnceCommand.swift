@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import JobQueue
 import SkipperCLI
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// `runner run-once`: claim at most one execution, run it, exit.
 struct RunOnceCommand: AsyncParsableCommand {
@@ -19,7 +19,7 @@ struct RunOnceCommand: AsyncParsableCommand {
         let outcome: RunOnce.Result
         do {
             outcome = try await RunOnce.run(
-                configuration: configuration, connectionString: context.connectionString, handlers: handlers,
+                configuration: configuration, connector: context.database, handlers: handlers,
                 logger: context.logger)
         } catch {
             throw runtimeFailure(error, logger: context.logger)

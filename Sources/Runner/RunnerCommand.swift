@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import JobQueue
 import SkipperCLI
+import SkipperRuntime
+import SkipperStore
 
 @main
 struct RunnerCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import JobQueue
 import SkipperCLI
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// `runner status`: depth per queue, priority and status; workers with heartbeat age.
 struct StatusCommand: AsyncParsableCommand {
@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await common.prepare(label: "skipper.status")
         do {
-            let connection = try await PGConnection.connect(to: context.connectionString, logger: context.logger)
+            let connection = try await context.database.connect(role: "cli", logger: context.logger)
             print(try await QueueStatus.load(on: connection).rendered(), terminator: "")
         } catch {
             throw runtimeFailure(error, logger: context.logger)

@@ -1,6 +1,8 @@
 import ArgumentParser
-import JobQueue
 import SkipperCLI
+import SkipperCommandHandlers
+import SkipperRuntime
+import SkipperStore
 
 /// The settings of a runner that claims work (`poll`, `run-once`).
 struct WorkerOptions: ParsableArguments {
@@ -30,9 +32,6 @@ struct WorkerOptions: ParsableArguments {
 
     @Option(name: .customLong("job-timeout"), help: "Handler timeout unless the execution or handler has one (JOB_TIMEOUT). Default 5m.")
     var jobTimeout: String?
-
-    @Option(name: .customLong("max-retries"), help: "Retries after the first attempt, for `enqueue` (MAX_RETRIES). Default 3.")
-    var maxRetries: String?
 
     @Option(name: .customLong("shutdown-grace"), help: "Time running handlers get after SIGTERM (SHUTDOWN_GRACE). Default 30s.")
     var shutdownGrace: String?
@@ -96,9 +95,6 @@ struct WorkerOptions: ParsableArguments {
         if let text = source.value("JOB_TIMEOUT", flag: jobTimeout) {
             configuration.jobTimeout = try SettingParser.duration(text, setting: "JOB_TIMEOUT (--job-timeout)")
         }
-        if let text = source.value("MAX_RETRIES", flag: maxRetries) {
-            configuration.maxRetries = try SettingParser.integer(text, setting: "MAX_RETRIES (--max-retries)", range: 0...1000)
-        }
         if let text = source.value("SHUTDOWN_GRACE", flag: shutdownGrace) {
             configuration.shutdownGrace = try SettingParser.duration(text, setting: "SHUTDOWN_GRACE (--shutdown-grace)", allowZero: true)
         }
@@ -108,7 +104,7 @@ struct WorkerOptions: ParsableArguments {
         if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
             configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
         }
-        configuration.listenConnectionString = try source.listenDatabaseURL(flag: listenDatabaseURL)
+        configuration.listenDatabase = try source.listenDatabase(flag: listenDatabaseURL)
         var port = 8000
         if let text = source.value("METRICS_PORT", flag: metricsPort) {
             port = try SettingParser.integer(text, setting: "METRICS_PORT (--metrics-port)", range: 0...65535)

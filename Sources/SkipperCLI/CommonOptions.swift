@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import JobQueue
 import Logging
-import PGClient
+import SkipperRuntime
+import SkipperStore
 
 /// Options every subcommand of both executables takes.
 public struct CommonOptions: ParsableArguments {
@@ -26,7 +26,7 @@ public struct CommonOptions: ParsableArguments {
     /// What a subcommand works with once its settings were checked.
     public struct Context: Sendable {
         public var source: SettingsSource
-        public var connectionString: PGConnectionString
+        public var database: Database
         public var logger: Logger
     }
 
@@ -35,11 +35,11 @@ public struct CommonOptions: ParsableArguments {
         let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
         let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
         let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
-        let connectionString = try usage { () throws(ConfigurationError) in
-            try source.databaseURL(flag: databaseURL, pgbouncerFlag: pgbouncer)
+        let database = try usage { () throws(ConfigurationError) in
+            try source.database(flag: databaseURL, pgbouncerFlag: pgbouncer)
         }
         LoggingBootstrap.once(level: level, format: format)
-        return Context(source: source, connectionString: connectionString, logger: Logger(label: label))
+        return Context(source: source, database: database, logger: Logger(label: label))
     }
 
     static func level(_ text: String?) throws(ConfigurationError) -> Logger.Level {
@@ -103,7 +103,7 @@ public func usage<T>(_ body: () async throws(ConfigurationError) -> T) async thr
     }
 }
 
-/// Prints a runtime error (never a password: PGError descriptions are redacted) and exits 1.
+/// Prints a runtime error (never a password or the target: ``StoreError`` carries neither) and exits 1.
 public func runtimeFailure(_ error: any Error, logger: Logger) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     logger.error("failed", metadata: [LogKey.status: "\(LogStatus.error)", LogKey.error: "\(error)"])

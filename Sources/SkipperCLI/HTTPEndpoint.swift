@@ -1,11 +1,11 @@
 import Foundation
 import Hummingbird
-import JobQueue
 import Logging
 import Metrics
-import PGClient
 import Prometheus
 import ServiceLifecycle
+import SkipperRuntime
+import SkipperStore
 import Synchronization
 
 /// What a process knows about its own health for `/health`; the endpoint adds the database check.
@@ -38,9 +38,10 @@ public enum HTTPEndpoint {
     /// The HTTP service; add it to the process's ServiceGroup. `/health` answers 200 when `health`
     /// reports no problem and the database answers `SELECT 1`, else 503 with the reasons.
     public static func service(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, connectionString: PGConnectionString, logger: Logger,
+        host: String, port: Int, registry: PrometheusCollectorRegistry, database: Database, logger: Logger,
         beforeScrape: @escaping @Sendable () -> Void = {}, health: @escaping @Sendable () -> HealthReport
     ) -> some Service {
+        let probe = DatabaseProbe(database: database, logger: logger)
         let router = Router()
         router.get("metrics") { _, _ -> Response in
             beforeScrape()
@@ -50,7 +51,7 @@ public enum HTTPEndpoint {
         }
         router.get("health") { _, _ -> Response in
             var report = health()
-            let database = await databaseCheck(connectionString, logger: logger)
+            let database = await probe.check()
             if let database { report.problems.append(database) }
             let healthy = report.problems.isEmpty
             var fields = [("status", healthy ? "ok" : "unhealthy")] + report.fields
@@ -66,28 +67,67 @@ public enum HTTPEndpoint {
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "skipper"), logger: logger)
     }
+}
 
-    /// Answers whether the database responds to `SELECT 1` within `timeout` (a fresh connection
-    /// each time); nil when it does, else the reason.
-    static func databaseCheck(_ connectionString: PGConnectionString, logger: Logger, timeout: Duration = .seconds(3)) async -> String? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-            let answer = FirstAnswer(continuation)
-            // The probe is not awaited: a connect that hangs must not hang /health. It ends on its
-            // own (libpq's connect_timeout, or the server answering) and its late answer is dropped.
-            Task {
-                do {
-                    let connection = try await PGConnection.connect(to: connectionString, logger: logger)
-                    try await connection.query("SELECT 1")
-                    await connection.close()
-                    answer.finish(nil)
-                } catch {
-                    answer.finish("database: \(error)")
-                }
-            }
+/// The database check of `/health`: `SELECT 1` on one connection kept between requests
+/// (reopened when it broke), answered within a timeout. Its reasons say what is wrong
+/// (``StoreError/reason``) without the server's text or the target: the endpoint may be
+/// reachable from anywhere (METRICS_HOST defaults to 0.0.0.0).
+actor DatabaseProbe {
+    private let database: Database
+    private let logger: Logger
+    private let timeout: Duration
+    private var connection: StoreConnection?
+    /// The probe running now; concurrent requests share its answer.
+    private var inFlight: Task<String?, Never>?
+
+    init(database: Database, logger: Logger, timeout: Duration = .seconds(3)) {
+        self.database = database
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    /// nil when the database answered, else the reason.
+    func check() async -> String? {
+        let probe: Task<String?, Never>
+        if let inFlight {
+            probe = inFlight
+        } else {
+            probe = Task { await self.probeOnce() }
+            inFlight = probe
+        }
+        let timeout = timeout
+        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let first = FirstAnswer(continuation)
+            // A probe that hangs (a connect to a host that drops packets) must not hang /health:
+            // the request gets the timeout's answer and the probe ends on its own later.
+            Task { first.finish(await probe.value) }
             Task {
                 try? await Task.sleep(for: timeout)
-                answer.finish("database: no answer within \(timeout.seconds) s")
+                first.finish("database: no answer within \(timeout.seconds) s")
             }
+        }
+        return answer
+    }
+
+    private func probeOnce() async -> String? {
+        defer { inFlight = nil }
+        do throws(StoreError) {
+            let db: StoreConnection
+            if let connection, !connection.isBroken {
+                db = connection
+            } else {
+                db = try await database.connect(role: "health", logger: logger)
+                connection = db
+            }
+            try await HealthQuery.run(on: db)
+            return nil
+        } catch {
+            if error.dropsConnection, let connection {
+                await connection.close()
+                self.connection = nil
+            }
+            return "database: \(error.reason)"
         }
     }
 }

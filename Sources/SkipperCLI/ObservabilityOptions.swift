@@ -1,5 +1,5 @@
 import ArgumentParser
-import JobQueue
+import SkipperStore
 
 /// Settings of the HTTP endpoint and the periodic metrics log line.
 public struct ObservabilityOptions: ParsableArguments {

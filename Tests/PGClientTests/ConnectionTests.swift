@@ -2,7 +2,7 @@ import Foundation
 import PGClient
 import Testing
 
-@Suite("connections, notifications and the pool")
+@Suite("connections and notifications")
 struct ConnectionTests {
     @Test func notifyReachesListenerOnAnotherConnection() async throws {
         let listener = try await TestDatabase.connect()
@@ -48,42 +48,26 @@ struct ConnectionTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
-    @Test func terminatedBackendIsAConnectionErrorAndThePoolRecovers() async throws {
-        let pool = try TestDatabase.pool(max: 1)
-        let pid = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int32.self)
+    @Test func terminatedBackendIsAConnectionError() async throws {
+        let connection = try await TestDatabase.connect()
         let killer = try await TestDatabase.connect()
-        try await killer.query("SELECT pg_terminate_backend($1)", [pid])
+        try await killer.query("SELECT pg_terminate_backend($1)", [connection.backendPID])
         let error = try await #require(throws: PGError.self) {
-            try await pool.query("SELECT 1")
+            try await connection.query("SELECT 1")
         }
         #expect(error.isConnectionError)
         #expect(error.code == .connectionLost)
-        // The broken connection was dropped; the next lease opens a new one.
-        let newPID = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int32.self)
-        #expect(newPID != pid)
-        await pool.close()
+        #expect(connection.isBroken)
     }
 
-    @Test func fiftyTasksShareAPoolOfFour() async throws {
-        let pool = try TestDatabase.pool(max: 4)
-        let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
-            for index in 0..<50 {
-                group.addTask {
-                    try await pool.withConnection { connection in
-                        let rows = try await connection.query(
-                            "SELECT pg_backend_pid() AS pid, $1::int AS i, pg_sleep(0.01)", [index])
-                        #expect(try rows[0].decode("i", as: Int.self) == index)
-                        return try rows[0].decode("pid", as: Int32.self)
-                    }
-                }
-            }
-            var seen = Set<Int32>()
-            for try await pid in group { seen.insert(pid) }
-            return seen
+    @Test func aStatementNameIsBoundToOneText() async throws {
+        let connection = try await TestDatabase.connect()
+        #expect(try await connection.query("SELECT 1 AS n", name: "one_name")[0].decode("n", as: Int.self) == 1)
+        #expect(try await connection.query("SELECT 1 AS n", name: "one_name")[0].decode("n", as: Int.self) == 1)
+        let error = try await #require(throws: PGError.self) {
+            try await connection.query("SELECT 2 AS n", name: "one_name")
         }
-        #expect(pids.count <= 4)
-        #expect(pool.openConnections <= 4)
-        await pool.close()
+        #expect(error.message.contains("already prepared for another text"))
     }
 
     @Test func connectFailuresSayWhyWithoutThePassword() async throws {

@@ -89,4 +89,17 @@ struct ErrorAndTransactionTests {
         }
         #expect(try await connection.query("SELECT count(*) AS n FROM t_tx")[0].decode("n", as: Int.self) == 1)
     }
+
+    @Test func aFailedCommitIsToldApartFromAFailedBody() async throws {
+        let connection = try await TestDatabase.connect()
+        try await connection.execute("CREATE TEMP TABLE t_deferred (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
+        let error = try await #require(throws: PGTransactionError.self) {
+            try await connection.withTransaction { tx in
+                try await tx.query("INSERT INTO t_deferred VALUES (1), (1)")
+            }
+        }
+        #expect(error.stage == .commit)
+        #expect(error.error.sqlState == "23505")
+        #expect(try await connection.query("SELECT count(*) AS n FROM t_deferred")[0].decode("n", as: Int.self) == 0)
+    }
 }

@@ -16,12 +16,6 @@ enum TestDatabase {
     static func connect() async throws -> PGConnection {
         try await PGConnection.connect(to: connectionString(), logger: logger)
     }
-
-    static func pool(max: Int) throws -> PGPool {
-        var configuration = PGPool.Configuration(connectionString: try connectionString())
-        configuration.maxConnections = max
-        return PGPool(configuration: configuration, logger: logger)
-    }
 }
 
 /// The process's resident set size in bytes (Linux).

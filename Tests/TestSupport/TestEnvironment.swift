@@ -1,5 +1,5 @@
 import Foundation
-import JobQueue
+import SkipperStore
 import Logging
 import PGClient
 
@@ -64,7 +64,7 @@ public struct TestSchema: Sendable {
         let url = TestEnvironment.url(base, searchPath: name)
         let schema = TestSchema(name: name, url: url, connectionString: try PGConnectionString(url))
         let connection = try await schema.connect()
-        try await Migrator(logger: TestEnvironment.logger).migrate(on: connection)
+        try await Migrator(logger: TestEnvironment.logger).migrate(on: StoreConnection(connection))
         await connection.close()
         return schema
     }
@@ -72,6 +72,14 @@ public struct TestSchema: Sendable {
     /// A new connection into the schema.
     public func connect() async throws -> PGConnection {
         try await PGConnection.connect(to: connectionString, logger: TestEnvironment.logger)
+    }
+
+    /// The schema as the runtime reaches it.
+    public var database: Database { Database(connectionString) }
+
+    /// A new store connection into the schema (for the store's named operations).
+    public func store() async throws -> StoreConnection {
+        StoreConnection(try await connect())
     }
 
     /// One value from one query.

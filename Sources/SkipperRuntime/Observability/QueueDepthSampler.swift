@@ -1,0 +1,50 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+import SkipperStore
+
+/// Reads queue depth from the `queue_depth` view (its one definition) on an interval into
+/// `queue_depth` gauges, and the age of the oldest ready execution per queue and priority into
+/// `queue_oldest_ready_seconds`. Series that emptied are set back to 0.
+public struct QueueDepthSampler: Service {
+    let connector: any StoreConnector
+    let interval: Duration
+    let logger: Logger
+
+    public init(connector: any StoreConnector, interval: Duration, logger: Logger) {
+        self.connector = connector
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let connection = ManagedConnection(connector: connector, role: "depth", logger: logger)
+        var previous = Set<[String]>()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do throws(StoreError) {
+                let depth = try await QueueDepth.read(on: try await connection.get())
+                connection.succeeded()
+                var seen = Set<[String]>()
+                for line in depth {
+                    let (queue, priority, status) = (line.queue, line.priority.description, line.status.rawValue)
+                    seen.insert([queue, priority, status])
+                    Gauge(label: MetricName.queueDepth, dimensions: [("queue", queue), ("priority", priority), ("status", status)])
+                        .record(line.executions)
+                    if line.status == .queued {
+                        Gauge(label: MetricName.queueOldestReady, dimensions: [("queue", queue), ("priority", priority)])
+                            .record(line.oldestAgeSeconds ?? 0)
+                    }
+                }
+                for gone in previous.subtracting(seen) {
+                    Gauge(label: MetricName.queueDepth, dimensions: [("queue", gone[0]), ("priority", gone[1]), ("status", gone[2])]).record(0)
+                }
+                previous = seen
+            } catch {
+                await connection.failed(error)
+                continue
+            }
+            guard await pauseBetweenRounds(interval) else { break }
+        }
+        await connection.close()
+    }
+}

@@ -1,0 +1,45 @@
+import Logging
+import SkipperStore
+
+/// LISTENs for enqueue notifications (waking the claim loop for this runner's queues) and for
+/// cancellations of executions this runner holds, on a connection of its own.
+struct Listener: Sendable {
+    let connector: any StoreConnector
+    let queues: Set<String>
+    let lifecycle: WorkerLifecycle
+    let wake: WakeSignal
+    let cancellations: Cancellations
+    let logger: Logger
+
+    func run() async {
+        let connection = ManagedConnection(connector: connector, role: "listen", logger: logger)
+        var channels: Notifications.Channels?
+        while !Task.isCancelled {
+            do throws(StoreError) {
+                let db = try await connection.get()
+                if channels == nil || db.isBroken {
+                    channels = try await Notifications.listen(on: db)
+                    connection.succeeded()
+                    // Anything enqueued while we were not listening is found by one claim now.
+                    wake.signal()
+                }
+                guard let channels,
+                    let notification = try await Notifications.next(on: db, channels: channels, timeout: .seconds(60))
+                else { continue }
+                switch notification {
+                case .wake(let queue) where queues.contains(queue):
+                    wake.signal()
+                case .cancelled(let workerID, let executionID) where workerID == lifecycle.workerID:
+                    cancellations.stop(executionID, workerID: workerID, learnedFrom: "notification")
+                default:
+                    break
+                }
+            } catch {
+                channels = nil
+                if Task.isCancelled { break }
+                await connection.failed(error)
+            }
+        }
+        await connection.close()
+    }
+}

@@ -1,0 +1,41 @@
+import PGClient
+
+/// Queue depth as the `queue_depth` view defines it (its one definition): queued and running
+/// executions per queue, priority and status.
+public struct QueueDepth: Sendable {
+    /// The queue.
+    public var queue: String
+    /// The priority.
+    public var priority: Priority
+    /// `queued` or `running`.
+    public var status: ExecutionStatus
+    /// How many executions.
+    public var executions: Int
+    /// Of the queued ones, how many are ready now.
+    public var ready: Int
+    /// Of the queued ones, how many are scheduled for later.
+    public var scheduled: Int
+    /// How long the oldest ready one has waited (queued), or the longest running one has run.
+    public var oldestAgeSeconds: Double?
+
+    static let read = StoreStatement("read_queue_depth", """
+        SELECT queue, priority, status, executions, ready, scheduled,
+               CASE status WHEN 'queued' THEN oldest_ready_age_seconds ELSE longest_running_seconds END::float8 AS oldest
+          FROM queue_depth
+         ORDER BY queue, priority, status
+        """)
+
+    /// Reads the view.
+    public static func read(on connection: StoreConnection) async throws(StoreError) -> [QueueDepth] {
+        try await connection.rows("read queue depth") { db in
+            try await db.query(read.text, name: read.name).map { row in
+                QueueDepth(
+                    queue: try row.decode("queue"),
+                    priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
+                    status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued,
+                    executions: try row.decode("executions"), ready: try row.decode("ready"),
+                    scheduled: try row.decode("scheduled"), oldestAgeSeconds: try row.decode("oldest", as: Double?.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PGClient
+
+/// The queue's state as `runner status` shows it: depth per queue, priority and status, and
+/// every worker with its heartbeat age.
+public struct QueueStatus: Sendable {
+    /// One worker.
+    public struct WorkerLine: Sendable {
+        public var workerID: String
+        public var hostname: String
+        public var pid: Int
+        public var status: WorkerStatus
+        public var activeJobs: Int
+        public var concurrency: Int
+        public var secondsSinceHeartbeat: Double
+        public var queues: [String]
+    }
+
+    /// Queued and running executions (finished ones are not counted: with millions of them a
+    /// count would be slow; the runbook's queries in sql/diagnostics.sql show them).
+    public var depth: [QueueDepth]
+    public var workers: [WorkerLine]
+
+    static let readWorkers = StoreStatement("read_workers", """
+        SELECT worker_id, hostname, pid, status, active_jobs, concurrency, queues,
+               extract(epoch FROM now() - last_heartbeat_at)::float8 AS age
+          FROM worker_heartbeats
+         ORDER BY status, last_heartbeat_at DESC
+        """)
+
+    /// Reads the current state.
+    public static func load(on connection: StoreConnection) async throws(StoreError) -> QueueStatus {
+        let depth = try await QueueDepth.read(on: connection)
+        let workers = try await connection.rows("read workers") { db in
+            try await db.query(readWorkers.text, name: readWorkers.name).map { row in
+                WorkerLine(
+                    workerID: try row.decode("worker_id"), hostname: try row.decode("hostname"), pid: try row.decode("pid"),
+                    status: WorkerStatus(rawValue: try row.decode("status", as: String.self)) ?? .dead,
+                    activeJobs: try row.decode("active_jobs"), concurrency: try row.decode("concurrency"),
+                    secondsSinceHeartbeat: try row.decode("age"), queues: try row.decode("queues", as: [String].self))
+            }
+        }
+        return QueueStatus(depth: depth, workers: workers)
+    }
+
+    /// Plain-text tables for a terminal.
+    public func rendered() -> String {
+        var out = "EXECUTIONS (queued and running)\n"
+        out += Self.table(
+            ["queue", "priority", "status", "count", "ready", "scheduled", "oldest (s)"],
+            depth.map {
+                [$0.queue, $0.priority.description, $0.status.rawValue, String($0.executions),
+                 $0.status == .queued ? String($0.ready) : "-", $0.status == .queued ? String($0.scheduled) : "-",
+                 $0.oldestAgeSeconds.map { String(format: "%.1f", $0) } ?? "-"]
+            })
+        out += "\nWORKERS\n"
+        out += Self.table(
+            ["worker_id", "hostname", "pid", "status", "active", "heartbeat age (s)", "queues"],
+            workers.map { [$0.workerID, $0.hostname, String($0.pid), $0.status.rawValue, "\($0.activeJobs)/\($0.concurrency)",
+                           String(format: "%.1f", $0.secondsSinceHeartbeat), $0.queues.joined(separator: ",")] })
+        return out
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "  (none)\n" }
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            "  " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SkipperStore
+import PGClient
+import TestSupport
+import Testing
+
+@Suite("claiming and fencing")
+struct ClaimAndFenceTests {
+    let schema: TestSchema
+
+    init() async throws {
+        schema = try await TestSchema.create(prefix: "claim")
+    }
+
+    func enqueue(_ jobType: String = "noop", queue: String, priority: Priority = .normal, delay: Duration? = nil) async throws -> Int64 {
+        var request = QueueClient.EnqueueRequest(jobType: jobType)
+        request.queue = queue
+        request.priority = priority
+        request.delay = delay
+        return try await QueueClient.enqueue(request, on: try await schema.store())
+    }
+
+    @Test func priorityOrderThenRunAtThenID() async throws {
+        let low = try await enqueue(queue: "order", priority: .low)
+        let normal1 = try await enqueue(queue: "order", priority: .normal)
+        let high = try await enqueue(queue: "order", priority: .high)
+        let normal2 = try await enqueue(queue: "order", priority: .normal)
+        _ = try await enqueue(queue: "order", priority: .high, delay: .seconds(3600))
+        let connection = try await schema.store()
+        var order: [Int64] = []
+        while true {
+            let claimed = try await ExecutionStore.claim(
+                on: connection, queues: ["order"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-order")
+            guard let first = claimed.first else { break }
+            order.append(first.executionID)
+        }
+        #expect(order == [high, normal1, normal2, low])
+        // One statement claims up to the limit, in the same order.
+        let batch = try await ExecutionStore.claim(
+            on: connection, queues: ["order"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 10, workerID: "worker-order")
+        #expect(batch.isEmpty)  // the delayed one is not due
+    }
+
+    @Test func queuePriorityAndJobTypeFiltersHold() async throws {
+        let wanted = try await enqueue("mail", queue: "filters_a", priority: .high)
+        _ = try await enqueue("mail", queue: "filters_b", priority: .high)
+        _ = try await enqueue("mail", queue: "filters_a", priority: .low)
+        _ = try await enqueue("sms", queue: "filters_a", priority: .high)
+        let connection = try await schema.store()
+        let claimed = try await ExecutionStore.claim(
+            on: connection, queues: ["filters_a"], priorities: [.high], jobTypes: ["mail"], limit: 10, workerID: "worker-filter")
+        #expect(claimed.map(\.executionID) == [wanted])
+        let many = try await ExecutionStore.claim(
+            on: connection, queues: ["filters_a", "filters_b"], priorities: [.high, .normal, .low], jobTypes: ["mail"],
+            limit: 10, workerID: "worker-filter")
+        #expect(many.count == 2)
+        #expect(many.allSatisfy { $0.jobType == "mail" })
+    }
+
+    @Test func concurrentClaimsNeverTakeOneRowTwice() async throws {
+        let connection = try await schema.store()
+        let requests = (0..<300).map { _ -> QueueClient.EnqueueRequest in
+            var request = QueueClient.EnqueueRequest(jobType: "noop")
+            request.queue = "race"
+            return request
+        }
+        _ = try await QueueClient.enqueueMany(requests, on: connection)
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<6 {
+                group.addTask {
+                    let own = try await schema.store()
+                    var mine: [Int64] = []
+                    while true {
+                        let batch = try await ExecutionStore.claim(
+                            on: own, queues: ["race"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 7,
+                            workerID: "worker-race\(worker)")
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.executionID)
+                    }
+                }
+            }
+            var all: [Int64] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        #expect(claimed.count == 300)
+        #expect(Set(claimed).count == 300)
+    }
+
+    @Test func theFenceRefusesOutcomesOfARunnerThatLostTheExecution() async throws {
+        let id = try await enqueue(queue: "fence")
+        let connection = try await schema.store()
+        let claimed = try await ExecutionStore.claim(
+            on: connection, queues: ["fence"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-aaaaaaaa")
+        #expect(claimed.first?.executionID == id)
+        // Taken away behind its back: another worker holds it now, at the next attempt.
+        try await connection.query("UPDATE executions SET worker_id = 'worker-bbbbbbbb', attempt = attempt + 1 WHERE execution_id = $1", [id])
+        for outcome in [ExecutionOutcome.succeeded(result: "{}"), .failed(error: "boom"), .released] {
+            let result = try await ExecutionStore.write(
+                [.init(executionID: id, attempt: 1, workerID: "worker-aaaaaaaa", outcome: outcome)], on: connection)
+            #expect(result.refused == [id])
+            #expect(result.accepted.isEmpty)
+        }
+        // The holder's own outcome lands, with its result stored.
+        let accepted = try await ExecutionStore.write(
+            [.init(executionID: id, attempt: 2, workerID: "worker-bbbbbbbb", outcome: .succeeded(result: "{\"ok\": true}"))], on: connection)
+        #expect(accepted.accepted[id] == .completed)
+        let row = try await connection.query("SELECT status, result::text AS r, finished_at IS NOT NULL AS f FROM executions WHERE execution_id = $1", [id])[0]
+        #expect(try row.decode("status", as: String.self) == "completed")
+        #expect(try row.decode("r", as: String.self) == "{\"ok\": true}")
+        #expect(try row.decode("f", as: Bool.self))
+    }
+
+    @Test func anOutcomeWrittenAgainAfterItsReplyWasLostChangesNothing() async throws {
+        // The outcome writer writes a batch again when the reply to the first write was lost;
+        // the first write committed, so the second must be refused and leave the row as it is.
+        let connection = try await schema.store()
+        func row(_ id: Int64) async throws -> String {
+            try await schema.scalar(
+                "SELECT (status, attempt, run_at, updated_at, execution_error, result)::text FROM executions WHERE execution_id = $1",
+                [id], as: String.self)
+        }
+        for outcome in [ExecutionOutcome.succeeded(result: "{\"n\": 1}"), .failed(error: "once"), .released] {
+            let id = try await enqueue(queue: "rewrite")
+            let claimed = try await ExecutionStore.claim(
+                on: connection, queues: ["rewrite"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-rewrite")
+            let item = ExecutionStore.Outcome(executionID: id, attempt: claimed[0].attempt, workerID: "worker-rewrite", outcome: outcome)
+            let first = try await ExecutionStore.write([item], on: connection)
+            #expect(first.accepted[id] != nil)
+            let before = try await row(id)
+            let again = try await ExecutionStore.write([item], on: connection)
+            #expect(again.refused == [id], "\(outcome)")
+            // Status, attempt, run_at, updated_at, error and result all as the first write left them.
+            #expect(try await row(id) == before, "\(outcome)")
+            try await connection.query("DELETE FROM executions WHERE execution_id = $1", [id])
+        }
+    }
+
+    @Test func strandedClaimsGoBackUnspentAndHeldOnesStay() async throws {
+        let connection = try await schema.store()
+        var ids: [Int64] = []
+        for _ in 0..<4 { ids.append(try await enqueue(queue: "stranded")) }
+        let claimed = try await ExecutionStore.claim(
+            on: connection, queues: ["stranded"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 3, workerID: "worker-strand")
+        let other = try await ExecutionStore.claim(
+            on: connection, queues: ["stranded"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-other")
+        #expect(claimed.count == 3 && other.count == 1)
+        // The runner knows of the first claim only; the other two were claimed by a reply it never got.
+        let held = [claimed[0].executionID]
+        let released = try await ExecutionStore.releaseStranded(workerID: "worker-strand", held: held, on: connection)
+        #expect(Set(released) == Set(claimed.dropFirst().map(\.executionID)))
+        let rows = try await schema.query(
+            "SELECT execution_id, status, attempt, worker_id, started_at IS NULL AS unstarted FROM executions WHERE queue = 'stranded'")
+        for row in rows {
+            let id = try row.decode("execution_id", as: Int64.self)
+            let status = try row.decode("status", as: String.self)
+            let attempt = try row.decode("attempt", as: Int.self)
+            let unstarted = try row.decode("unstarted", as: Bool.self)
+            if released.contains(id) {
+                #expect(status == "queued" && attempt == 0 && unstarted)
+            } else {
+                #expect(status == "running" && attempt == 1, "held by this runner or another one's: untouched")
+            }
+        }
+        // Nothing left to give back; another worker's claim is never touched.
+        #expect(try await ExecutionStore.releaseStranded(workerID: "worker-strand", held: held, on: connection).isEmpty)
+    }
+
+    @Test func failedAttemptsBackOffThenFailForGood() async throws {
+        var request = QueueClient.EnqueueRequest(jobType: "noop")
+        request.queue = "backoff"
+        request.maxAttempts = 2
+        let connection = try await schema.store()
+        let id = try await QueueClient.enqueue(request, on: connection)
+        let first = try await ExecutionStore.claim(
+            on: connection, queues: ["backoff"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-back")
+        let result = try await ExecutionStore.write(
+            [.init(executionID: id, attempt: first[0].attempt, workerID: "worker-back", outcome: .failed(error: "first"))], on: connection)
+        #expect(result.accepted[id] == .queued)
+        #expect(try await schema.scalar("SELECT run_at > now() FROM executions WHERE execution_id = $1", [id], as: Bool.self))
+        try await connection.query("UPDATE executions SET run_at = now() WHERE execution_id = $1", [id])
+        let second = try await ExecutionStore.claim(
+            on: connection, queues: ["backoff"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-back")
+        #expect(second.first?.attempt == 2)
+        let last = try await ExecutionStore.write(
+            [.init(executionID: id, attempt: 2, workerID: "worker-back", outcome: .failed(error: "second"))], on: connection)
+        #expect(last.accepted[id] == .failed)
+        let row = try await connection.query("SELECT execution_error, attempt FROM executions WHERE execution_id = $1", [id])[0]
+        #expect(try row.decode("execution_error", as: String.self) == "second")
+        #expect(try row.decode("attempt", as: Int.self) == 2)
+    }
+
+    @Test func releaseGivesTheAttemptBack() async throws {
+        let id = try await enqueue(queue: "release")
+        let connection = try await schema.store()
+        _ = try await ExecutionStore.claim(
+            on: connection, queues: ["release"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-rel")
+        let result = try await ExecutionStore.write(
+            [.init(executionID: id, attempt: 1, workerID: "worker-rel", outcome: .released)], on: connection)
+        #expect(result.accepted[id] == .queued)
+        #expect(try await schema.scalar("SELECT attempt FROM executions WHERE execution_id = $1", [id], as: Int.self) == 0)
+    }
+
+    @Test func idempotencyRecordGetsTheResult() async throws {
+        var request = QueueClient.EnqueueRequest(jobType: "noop")
+        request.queue = "idem_result"
+        request.idempotencyKey = "result-\(schema.name)"
+        let connection = try await schema.store()
+        let id = try await QueueClient.enqueue(request, on: connection)
+        _ = try await ExecutionStore.claim(
+            on: connection, queues: ["idem_result"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 1, workerID: "worker-idem")
+        _ = try await ExecutionStore.write(
+            [.init(executionID: id, attempt: 1, workerID: "worker-idem", outcome: .succeeded(result: "{\"sent\": 3}"))], on: connection)
+        #expect(try await schema.scalar("SELECT result->>'sent' FROM idempotency_records WHERE idempotency_key = $1", [request.idempotencyKey!], as: String.self) == "3")
+    }
+
+    @Test func claimStaysAnIndexScan() async throws {
+        let connection = try await schema.store()
+        // A backlog of 20,000 ready rows and 20,000 finished ones, as a busy queue has.
+        try await connection.execute("""
+            INSERT INTO executions (queue, job_type, priority) SELECT 'plan_q', 'noop', (i % 3)::smallint FROM generate_series(1, 20000) i;
+            INSERT INTO executions (queue, job_type, status, finished_at) SELECT 'plan_q', 'noop', 'completed', now() FROM generate_series(1, 20000);
+            ANALYZE executions
+            """)
+        let plan = try await connection.query("""
+            EXPLAIN WITH picked AS (
+                SELECT execution_id FROM executions
+                 WHERE status = 'queued' AND queue = 'plan_q' AND run_at <= now()
+                   AND priority::int = ANY('{0,1,2}'::int[]) AND job_type = ANY('{noop}'::text[])
+                 ORDER BY priority, run_at, execution_id LIMIT 10 FOR UPDATE SKIP LOCKED)
+            SELECT * FROM picked
+            """).map { try $0.decode(at: 0, as: String.self) }.joined(separator: "\n")
+        #expect(plan.contains("executions_claim_idx"), "\(plan)")
+        #expect(!plan.contains("Sort"), "\(plan)")
+    }
+}

@@ -1,0 +1,32 @@
+@testable import SkipperRuntime
+import Synchronization
+import Testing
+
+/// The runtime's small timing parts on their own.
+@Suite("watchdog and wake signal")
+struct SupportTests {
+    @Test func theWatchdogFiresDueActionsAndNotCancelledOnes() async throws {
+        let fired = Mutex<[String]>([])
+        await DeadlineWatchdog.running { watchdog in
+            watchdog.schedule(at: .now + .milliseconds(100)) { fired.withLock { $0.append("due") } }
+            let cancelled = watchdog.schedule(at: .now + .milliseconds(100)) { fired.withLock { $0.append("cancelled") } }
+            watchdog.cancel(cancelled)
+            try? await Task.sleep(for: .milliseconds(400))
+            #expect(watchdog.pending == 0)
+        }
+        #expect(fired.withLock { $0 } == ["due"])
+    }
+
+    @Test func aSignalBeforeTheWaitIsKeptAndAWaitEndsAtItsTimeout() async throws {
+        await DeadlineWatchdog.running { watchdog in
+            let wake = WakeSignal(watchdog: watchdog)
+            wake.signal()
+            let early = ContinuousClock.now
+            await wake.wait(timeout: .seconds(30))
+            #expect(ContinuousClock.now - early < .seconds(1))
+            let late = ContinuousClock.now
+            await wake.wait(timeout: .milliseconds(200))
+            #expect(ContinuousClock.now - late >= .milliseconds(150))
+        }
+    }
+}

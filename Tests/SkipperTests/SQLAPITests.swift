@@ -1,0 +1,159 @@
+import Foundation
+import SkipperStore
+import PGClient
+import TestSupport
+import Testing
+
+@Suite("SQL API")
+struct SQLAPITests {
+    let schema: TestSchema
+
+    init() async throws {
+        schema = try await TestSchema.create(prefix: "api")
+    }
+
+    @Test func enqueueDefaultsAndOptions() async throws {
+        let id = try await schema.scalar("SELECT enqueue_execution('send_email', '{\"to\": \"a@b\"}')", as: Int64.self)
+        let row = try await schema.query("SELECT * FROM executions WHERE execution_id = $1", [id])[0]
+        #expect(try row.decode("queue", as: String.self) == "default")
+        #expect(try row.decode("priority", as: Int.self) == 1)
+        #expect(try row.decode("status", as: String.self) == "queued")
+        #expect(try row.decode("attempt", as: Int.self) == 0)
+        #expect(try row.decode("max_attempts", as: Int.self) == 4)
+        let delayed = try await schema.scalar("""
+            SELECT enqueue_execution('x', p_queue => 'mail', p_priority => priority_value('high'), p_delay => '1 hour',
+                                     p_max_attempts => 2, p_timeout_seconds => 5, p_trace_context => '00-abc-def-01')
+            """, as: Int64.self)
+        let other = try await schema.query("SELECT *, run_at > now() + interval '59 minutes' AS later FROM executions WHERE execution_id = $1", [delayed])[0]
+        #expect(try other.decode("queue", as: String.self) == "mail")
+        #expect(try other.decode("priority", as: Int.self) == 0)
+        #expect(try other.decode("later", as: Bool.self))
+        #expect(try other.decode("timeout_seconds", as: Double.self) == 5)
+    }
+
+    @Test func enqueueInsideTheCallersTransactionRollsBackWithIt() async throws {
+        let connection = try await schema.store()
+        struct Abort: Error {}
+        var id: Int64 = 0
+        await #expect(throws: Abort.self) {
+            try await connection.withTransaction { tx in
+                id = try await tx.query("SELECT enqueue_execution('noop') AS id")[0].decode("id", as: Int64.self)
+                throw Abort()
+            }
+        }
+        #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE execution_id = $1", [id], as: Int.self) == 0)
+    }
+
+    @Test func enqueueNotifiesAtCommit() async throws {
+        let listener = try await schema.store()
+        let channels = try await Notifications.listen(on: listener)
+        #expect(channels.wake == "skipper_executions")
+        let connection = try await schema.store()
+        try await connection.execute("BEGIN")
+        try await connection.query("SELECT enqueue_execution('noop', p_queue => 'notify_q')")
+        // Other suites notify on the same channel at the same time: look only for this queue's.
+        func sawOurs(within timeout: Duration) async throws -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let left = ContinuousClock.now.duration(to: deadline)
+                if try await Notifications.next(on: listener, channels: channels, timeout: left) == .wake(queue: "notify_q") {
+                    return true
+                }
+            }
+            return false
+        }
+        #expect(try await sawOurs(within: .milliseconds(300)) == false)
+        try await connection.execute("COMMIT")
+        #expect(try await sawOurs(within: .seconds(5)))
+    }
+
+    @Test func badInputIsRefusedWithClearErrors() async throws {
+        let connection = try await schema.store()
+        let quote = try await #require(throws: PGError.self) {
+            try await connection.query("SELECT enqueue_execution($1)", ["it's; DROP TABLE executions"])
+        }
+        #expect(quote.constraint == "executions_job_type_name_check")
+        let longQueue = String(repeating: "q", count: 1000)
+        let tooLong = try await #require(throws: PGError.self) {
+            try await connection.query("SELECT enqueue_execution('noop', p_queue => $1)", [longQueue])
+        }
+        #expect(tooLong.constraint == "executions_queue_name_check")
+        let notJSON = try await #require(throws: PGError.self) {
+            try await connection.query("SELECT enqueue_execution('noop', $1::jsonb)", ["{not json"])
+        }
+        #expect(notJSON.sqlState == "22P02")
+        try await connection.execute("SET skipper.max_payload_bytes = 1000")
+        let big = try await #require(throws: PGError.self) {
+            try await connection.query("SELECT enqueue_execution('noop', jsonb_build_object('x', repeat('y', 5000)))")
+        }
+        #expect(big.sqlState == "54000")
+        #expect(big.message.contains("limit"))
+        #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE job_type = 'noop' AND queue <> 'default'", as: Int.self) == 0)
+    }
+
+    @Test func twentyConcurrentEnqueuesWithOneKeyMakeOneExecution() async throws {
+        let key = "order-\(UUID().uuidString)"
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    let connection = try await schema.store()
+                    var request = QueueClient.EnqueueRequest(jobType: "noop")
+                    request.idempotencyKey = key
+                    return try await QueueClient.enqueue(request, on: connection)
+                }
+            }
+            var ids: [Int64] = []
+            for try await id in group { ids.append(id) }
+            return ids
+        }
+        #expect(Set(ids).count == 1)
+        #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE idempotency_key = $1", [key], as: Int.self) == 1)
+        #expect(try await schema.scalar("SELECT execution_id FROM idempotency_records WHERE idempotency_key = $1", [key], as: Int64.self) == ids[0])
+    }
+
+    @Test func cleanupDeletesOnlyOldRecordsAndReturnsTheCount() async throws {
+        let connection = try await schema.store()
+        for index in 0..<5 {
+            var request = QueueClient.EnqueueRequest(jobType: "noop")
+            request.idempotencyKey = "cleanup-\(index)-\(schema.name)"
+            try await QueueClient.enqueue(request, on: connection)
+        }
+        try await connection.query(
+            "UPDATE idempotency_records SET created_at = now() - interval '2 days' WHERE idempotency_key LIKE 'cleanup-0-%' OR idempotency_key LIKE 'cleanup-1-%' OR idempotency_key LIKE 'cleanup-2-%'")
+        let deleted = try await connection.query("SELECT cleanup_old_idempotency_records('24 hours') AS n")[0].decode("n", as: Int.self)
+        #expect(deleted == 3)
+        #expect(try await schema.scalar("SELECT count(*) FROM idempotency_records WHERE idempotency_key LIKE 'cleanup-%'", as: Int.self) == 2)
+        // A key whose record was cleaned makes a new execution.
+        var again = QueueClient.EnqueueRequest(jobType: "noop")
+        again.idempotencyKey = "cleanup-0-\(schema.name)"
+        let first = try await schema.scalar("SELECT execution_id FROM executions WHERE idempotency_key = $1 ORDER BY execution_id LIMIT 1", [again.idempotencyKey!], as: Int64.self)
+        #expect(try await QueueClient.enqueue(again, on: connection) != first)
+    }
+
+    @Test func retryAndCancel() async throws {
+        let connection = try await schema.store()
+        let id = try await QueueClient.enqueue(.init(jobType: "noop"), on: connection)
+        #expect(try await QueueClient.retry(id, on: connection) == false)
+        #expect(try await QueueClient.cancel(id, on: connection))
+        #expect(try await QueueClient.cancel(id, on: connection) == false)
+        #expect(try await schema.scalar("SELECT status FROM executions WHERE execution_id = $1", [id], as: String.self) == "cancelled")
+        #expect(try await QueueClient.retry(id, on: connection))
+        let row = try await schema.query("SELECT status, finished_at FROM executions WHERE execution_id = $1", [id])[0]
+        #expect(try row.decode("status", as: String.self) == "queued")
+        #expect(try row.isNull("finished_at"))
+    }
+
+    @Test func bulkEnqueueInsertsInOrder() async throws {
+        let connection = try await schema.store()
+        let requests = (0..<250).map { index -> QueueClient.EnqueueRequest in
+            var request = QueueClient.EnqueueRequest(jobType: "noop")
+            request.queue = "bulk"
+            request.payload = "{\"i\": \(index)}"
+            return request
+        }
+        let ids = try await QueueClient.enqueueMany(requests, on: connection)
+        #expect(ids.count == 250)
+        #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE queue = 'bulk'", as: Int.self) == 250)
+        #expect(try await schema.scalar("SELECT (payload->>'i')::int FROM executions WHERE execution_id = $1", [ids[249]], as: Int.self) == 249)
+    }
+}
