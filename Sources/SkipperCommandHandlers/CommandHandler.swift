@@ -57,8 +57,22 @@ public struct CommandHandler: JobHandler {
         self.errorTailBytes = errorTailBytes
     }
 
-    /// Why a command's attempt failed.
+    /// Why a command's attempt failed: what happened to which program, and the words recorded
+    /// as the execution's error.
     public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// What happened.
+        public enum Kind: Sendable, Equatable {
+            case couldNotStart
+            case payloadFile
+            case resultTooLarge
+            case exited(status: Int32)
+            case killed(signal: Int32)
+        }
+
+        public var kind: Kind
+        /// The handler's program.
+        public var program: String
+        /// The error text recorded for the attempt (stderr's tail for an exit or a signal).
         public var description: String
     }
 
@@ -90,19 +104,19 @@ public struct CommandHandler: JobHandler {
                 return try await (head, tail)
             }
         } catch let error as SubprocessError {
-            throw Failure(description: "cannot run \(definition.executable) through \(guardPath): \(error)")
+            throw Failure(kind: .couldNotStart, program: definition.executable, description: "cannot run \(definition.executable) through \(guardPath): \(error)")
         }
         let (head, tail) = outcome.closureResult
         switch outcome.terminationStatus {
         case .exited(0):
             guard !head.overflowed else {
-                throw Failure(description: "result is larger than the limit of \(resultLimit) bytes")
+                throw Failure(kind: .resultTooLarge, program: definition.executable, description: "result is larger than the limit of \(resultLimit) bytes")
             }
             return Self.resultJSON(head.bytes)
         case .exited(let code):
-            throw Failure(description: "exit status \(code): \(tail.text)")
+            throw Failure(kind: .exited(status: code), program: definition.executable, description: "exit status \(code): \(tail.text)")
         case .signaled(let signal):
-            throw Failure(description: "killed by signal \(signal): \(tail.text)")
+            throw Failure(kind: .killed(signal: signal), program: definition.executable, description: "killed by signal \(signal): \(tail.text)")
         }
     }
 
@@ -146,7 +160,7 @@ struct PayloadFile {
     init(_ payload: String) throws {
         var template = Array((NSTemporaryDirectory() + "/skipper-payload-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw CommandHandler.Failure(description: "cannot create the payload file (errno \(errno))") }
+        guard fd >= 0 else { throw CommandHandler.Failure(kind: .payloadFile, program: "", description: "cannot create the payload file (errno \(errno))") }
         // Unlinked at once: the open descriptor is the only name it has.
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         descriptor = FileDescriptor(rawValue: fd)
@@ -155,7 +169,7 @@ struct PayloadFile {
             _ = try descriptor.seek(offset: 0, from: .start)
         } catch {
             try? descriptor.close()
-            throw CommandHandler.Failure(description: "cannot write the payload file: \(error)")
+            throw CommandHandler.Failure(kind: .payloadFile, program: "", description: "cannot write the payload file: \(error)")
         }
     }
 }

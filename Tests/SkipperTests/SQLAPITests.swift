@@ -91,6 +91,61 @@ struct SQLAPITests {
         #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE job_type = 'noop' AND queue <> 'default'", as: Int.self) == 0)
     }
 
+    @Test func bulkEnqueueKeepsTheRulesAndTheClockOfOneEnqueue() async throws {
+        let connection = try await schema.store()
+        var later = QueueClient.EnqueueRequest(jobType: "noop")
+        later.queue = "bulk_rules"
+        later.delay = .seconds(3600)
+        later.priority = .high
+        var now = QueueClient.EnqueueRequest(jobType: "noop")
+        now.queue = "bulk_rules"
+        now.payload = #"{"n": 1}"#
+        let ids = try await QueueClient.enqueueMany([later, now], on: connection)
+        #expect(ids.count == 2 && ids[0] < ids[1])
+        // The delay counts from the server's clock, as for enqueue_execution.
+        let wait = try await schema.scalar(
+            "SELECT extract(epoch FROM run_at - created_at)::float8 FROM executions WHERE execution_id = $1", [ids[0]], as: Double.self)
+        #expect(abs(wait - 3600) < 5)
+        #expect(try await schema.scalar("SELECT priority FROM executions WHERE execution_id = $1", [ids[0]], as: Int.self) == 0)
+        // The payload limit applies to the whole batch, before anything is written.
+        try await connection.execute("SET skipper.max_payload_bytes = 1000")
+        var big = QueueClient.EnqueueRequest(jobType: "noop")
+        big.queue = "bulk_rules"
+        big.payload = "{\"x\": \"\(String(repeating: "y", count: 5000))\"}"
+        let refused = try await #require(throws: StoreError.self) {
+            try await QueueClient.enqueueMany([now, big], on: connection)
+        }
+        #expect(refused.kind == .refusedValues)
+        #expect(refused.sqlState == "54000")
+        #expect(refused.message.contains("execution 2 in the batch"))
+        #expect(try await statusCounts(schema, queue: "bulk_rules") == ["queued": 2])
+        // A bad request is refused before the database, naming which one.
+        var badQueue = now
+        badQueue.queue = "no spaces allowed"
+        let invalid = try await #require(throws: QueueClient.InvalidRequest.self) {
+            try await QueueClient.enqueueMany([now, badQueue], on: connection)
+        }
+        #expect(invalid.index == 1 && invalid.field == "queue")
+    }
+
+    @Test func storeErrorsSayWhatFailedWithoutTheTarget() async throws {
+        let database = try Database(url: "postgresql://skipper:Secret-Pass-1@127.0.0.1:1/nowhere?connect_timeout=2")
+        let error = try await #require(throws: StoreError.self) {
+            try await database.connect(role: "test", logger: TestEnvironment.logger)
+        }
+        #expect(error.kind == .unavailable)
+        #expect(error.operation == "connect")
+        #expect(error.reason == "database unreachable")
+        #expect(!"\(error)".contains("Secret-Pass-1"))
+        #expect(!error.reason.contains("127.0.0.1"))
+        let missing = try await #require(throws: StoreError.self) {
+            try await QueueStatus.load(on: StoreConnection(try await PGConnection.connect(
+                to: TestEnvironment.url(try TestEnvironment.databaseURL(), searchPath: "no_such_schema"), logger: TestEnvironment.logger)))
+        }
+        #expect(missing.kind == .schemaNotReady)
+        #expect(missing.reason.contains("runner migrate"))
+    }
+
     @Test func twentyConcurrentEnqueuesWithOneKeyMakeOneExecution() async throws {
         let key = "order-\(UUID().uuidString)"
         let ids = try await withThrowingTaskGroup(of: Int64.self) { group in

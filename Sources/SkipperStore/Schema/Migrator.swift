@@ -120,13 +120,13 @@ public struct Migrator: Sendable {
     }
 
     private static func migrationsTableExists(on connection: PGConnection) async throws -> Bool {
-        try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL")[0].decode(at: 0, as: Bool.self)
+        try await connection.query("SELECT to_regclass('skipper_schema_migrations') IS NOT NULL AS present")[0].decode("present", as: Bool.self)
     }
 
     /// The name under which the current sql/functions.sql is recorded (version 0): its md5 and
     /// the version that installed it.
     private static func functionsRecord(on connection: PGConnection) async throws -> String {
-        let md5 = try await connection.query("SELECT md5($1)", [SQLFiles.functions])[0].decode(at: 0, as: String.self)
+        let md5 = try await connection.query("SELECT md5($1) AS md5", [SQLFiles.functions])[0].decode("md5", as: String.self)
         return "functions:\(md5) skipper \(SkipperVersion.current)"
     }
 }
