@@ -106,32 +106,14 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
 
     private func resolve(_ source: SettingsSource) throws(ConfigurationError) -> (ReaperConfiguration, Int) {
         var configuration = ReaperConfiguration()
-        if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
-            configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
-        }
-        if let text = source.value("CHECK_INTERVAL", flag: checkInterval) {
-            configuration.checkInterval = try SettingParser.duration(text, setting: "CHECK_INTERVAL (--check-interval)")
-        }
-        if let text = source.value("IDEMPOTENCY_RETENTION", flag: idempotencyRetention) {
-            configuration.idempotencyRetention = try SettingParser.retention(text, setting: "IDEMPOTENCY_RETENTION (--idempotency-retention)")
-        }
-        if let text = source.value("COMPLETED_RETENTION", flag: completedRetention) {
-            configuration.completedRetention = try SettingParser.retention(text, setting: "COMPLETED_RETENTION (--completed-retention)")
-        }
-        if let text = source.value("FAILED_RETENTION", flag: failedRetention) {
-            configuration.failedRetention = try SettingParser.retention(text, setting: "FAILED_RETENTION (--failed-retention)")
-        }
-        if let text = source.value("WORKER_RETENTION", flag: workerRetention) {
-            configuration.workerRetention = try SettingParser.retention(text, setting: "WORKER_RETENTION (--worker-retention)")
-        }
-        if let text = source.value("HOUSEKEEPING_INTERVAL", flag: housekeepingInterval) {
-            configuration.housekeepingInterval = try SettingParser.duration(text, setting: "HOUSEKEEPING_INTERVAL (--housekeeping-interval)")
-        }
-        var port = 8100
-        if let text = source.value("CLEANUP_METRICS_PORT", flag: metricsPort) {
-            port = try SettingParser.integer(text, setting: "CLEANUP_METRICS_PORT (--metrics-port)", range: 0...65535)
-        }
+        if let value = try source.read(Settings.staleThreshold, flag: staleThresholdMinutes) { configuration.staleThreshold = value }
+        if let value = try source.read(Settings.checkInterval, flag: checkInterval) { configuration.checkInterval = value }
+        if let value = try source.read(Settings.idempotencyRetention, flag: idempotencyRetention) { configuration.idempotencyRetention = value }
+        if let value = try source.read(Settings.completedRetention, flag: completedRetention) { configuration.completedRetention = value }
+        if let value = try source.read(Settings.failedRetention, flag: failedRetention) { configuration.failedRetention = value }
+        if let value = try source.read(Settings.workerRetention, flag: workerRetention) { configuration.workerRetention = value }
+        if let value = try source.read(Settings.housekeepingInterval, flag: housekeepingInterval) { configuration.housekeepingInterval = value }
+        let port = try source.read(Settings.cleanupMetricsPort, flag: metricsPort) ?? 8100
         return (configuration, port)
     }
 }
-

@@ -33,10 +33,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await common.prepare(label: "skipper.enqueue")
         let defaultMaxAttempts = try usage { () throws(ConfigurationError) -> Int in
-            if let text = context.source.value("MAX_RETRIES", flag: maxRetries) {
-                return try SettingParser.integer(text, setting: "MAX_RETRIES (--max-retries)", range: 0...1000) + 1
-            }
-            return 4
+            try context.source.read(Settings.maxRetries, flag: maxRetries).map { $0 + 1 } ?? 4
         }
         if let jsonLines {
             let requests = try usage { () throws(ConfigurationError) in try readJSONLines(jsonLines, defaultMaxAttempts: defaultMaxAttempts) }

@@ -51,83 +51,60 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("listen-database-url"), help: "Where LISTEN connects, e.g. directly to PostgreSQL behind a transaction-mode PgBouncer (LISTEN_DATABASE_URL). Default DATABASE_URL.")
     var listenDatabaseURL: String?
 
-    /// The worker configuration and handlers these options and the environment describe.
+    /// The worker configuration and handlers these options and the environment describe, and
+    /// the HTTP endpoint's port.
     func resolve(_ source: SettingsSource) throws(ConfigurationError) -> (WorkerConfiguration, HandlerRegistry, Int) {
         var configuration = WorkerConfiguration()
-        if let text = source.value("WORKER_MODE", flag: mode) {
-            guard let parsed = WorkerMode(rawValue: text.lowercased()) else {
-                throw ConfigurationError(setting: "WORKER_MODE (--mode)", value: text,
-                                         expected: WorkerMode.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            configuration.mode = parsed
-        }
+        if let value = try source.read(Settings.mode, flag: mode) { configuration.mode = value }
         if configuration.mode == .thin { configuration.concurrency = 2 }
-        if let text = source.value("WORKER_CONCURRENCY", flag: maxJobs) {
-            configuration.concurrency = try SettingParser.integer(text, setting: "WORKER_CONCURRENCY (--max-jobs)", range: 1...1000)
-        }
-        if let text = source.value("WORKER_PREFETCH", flag: prefetch) {
-            configuration.prefetch = try SettingParser.integer(text, setting: "WORKER_PREFETCH (--prefetch)", range: 0...10_000)
-        }
-        let queueText = queueNames.isEmpty ? source.value("QUEUE_NAME") : queueNames.joined(separator: ",")
-        if let queueText {
-            let queues = SettingParser.list(queueText)
-            guard !queues.isEmpty else {
-                throw ConfigurationError(setting: "QUEUE_NAME (--queue-name)", value: queueText, expected: "one or more queue names")
-            }
-            configuration.queues = try SettingParser.names(queues, setting: "QUEUE_NAME (--queue-name)")
-        }
-        if let text = source.value("WORKER_PRIORITIES", flag: priorities) {
-            configuration.priorities = try SettingParser.priorities(text, setting: "WORKER_PRIORITIES (--priorities)")
+        if let value = try source.read(Settings.concurrency, flag: maxJobs) { configuration.concurrency = value }
+        if let value = try source.read(Settings.prefetch, flag: prefetch) { configuration.prefetch = value }
+        let queueFlag = queueNames.isEmpty ? nil : queueNames.joined(separator: ",")
+        if let value = try source.read(Settings.queues, flag: queueFlag) { configuration.queues = value }
+        if let value = try source.read(Settings.priorities, flag: priorities) {
+            configuration.priorities = value
         } else if configuration.mode == .specialized {
-            throw ConfigurationError(setting: "WORKER_PRIORITIES (--priorities)", value: "", expected: "the priorities a specialized runner serves")
+            throw ConfigurationError(setting: Settings.priorities.label, value: "", expected: "the priorities a specialized runner serves")
         }
-        if let text = source.value("WORKER_JOB_TYPES", flag: jobTypes) {
-            configuration.jobTypes = try SettingParser.names(SettingParser.list(text), setting: "WORKER_JOB_TYPES (--job-types)")
+        if let value = try source.read(Settings.jobTypes, flag: jobTypes) {
+            configuration.jobTypes = value
         } else if configuration.mode == .jobSpecialized {
-            throw ConfigurationError(setting: "WORKER_JOB_TYPES (--job-types)", value: "", expected: "the job types a job-specialized runner serves")
+            throw ConfigurationError(setting: Settings.jobTypes.label, value: "", expected: "the job types a job-specialized runner serves")
         }
-        if let text = source.value("POLL_INTERVAL", flag: pollInterval) {
-            configuration.pollInterval = try SettingParser.duration(text, setting: "POLL_INTERVAL (--poll-interval)")
-        }
-        if let text = source.value("HEARTBEAT_INTERVAL", flag: heartbeatInterval) {
-            configuration.heartbeatInterval = try SettingParser.duration(text, setting: "HEARTBEAT_INTERVAL (--heartbeat-interval)")
-        }
-        if let text = source.value("JOB_TIMEOUT", flag: jobTimeout) {
-            configuration.jobTimeout = try SettingParser.duration(text, setting: "JOB_TIMEOUT (--job-timeout)")
-        }
-        if let text = source.value("SHUTDOWN_GRACE", flag: shutdownGrace) {
-            configuration.shutdownGrace = try SettingParser.duration(text, setting: "SHUTDOWN_GRACE (--shutdown-grace)", allowZero: true)
-        }
-        if let text = source.value("CANCEL_GRACE", flag: cancelGrace) {
-            configuration.cancelGrace = try SettingParser.duration(text, setting: "CANCEL_GRACE (--cancel-grace)", allowZero: true)
-        }
-        if let text = source.value("STALE_THRESHOLD_MINUTES", flag: staleThresholdMinutes) {
-            configuration.staleThreshold = try SettingParser.minutes(text, setting: "STALE_THRESHOLD_MINUTES (--stale-threshold-minutes)")
-        }
+        if let value = try source.read(Settings.pollInterval, flag: pollInterval) { configuration.pollInterval = value }
+        if let value = try source.read(Settings.heartbeatInterval, flag: heartbeatInterval) { configuration.heartbeatInterval = value }
+        if let value = try source.read(Settings.jobTimeout, flag: jobTimeout) { configuration.jobTimeout = value }
+        if let value = try source.read(Settings.shutdownGrace, flag: shutdownGrace) { configuration.shutdownGrace = value }
+        if let value = try source.read(Settings.cancelGrace, flag: cancelGrace) { configuration.cancelGrace = value }
+        if let value = try source.read(Settings.staleThreshold, flag: staleThresholdMinutes) { configuration.staleThreshold = value }
         configuration.listenDatabase = try source.listenDatabase(flag: listenDatabaseURL)
-        var port = 8000
-        if let text = source.value("METRICS_PORT", flag: metricsPort) {
-            port = try SettingParser.integer(text, setting: "METRICS_PORT (--metrics-port)", range: 0...65535)
-        }
+        let port = try source.read(Settings.metricsPort, flag: metricsPort) ?? 8000
         var registry = HandlerRegistry()
-        if let path = source.value("HANDLERS_FILE", flag: handlersFile) {
-            let file: HandlersFile
-            do {
-                file = try HandlersFile.load(path: path)
-            } catch {
-                throw ConfigurationError(setting: "HANDLERS_FILE (--handlers)", value: path, expected: "a valid handlers file: \(error.reason)")
-            }
-            guard let guardPath = HandlerGuard.locate() else {
-                throw ConfigurationError(
-                    setting: "HANDLERS_FILE (--handlers)", value: path,
-                    expected: "command handlers need \(HandlerGuard.executableName) installed beside runner (it ends handlers when their runner dies)")
-            }
-            for (jobType, definition) in file.definitions {
-                registry.register(jobType, CommandHandler(
-                    definition: definition, guardPath: guardPath, resultLimitBytes: configuration.resultLimitBytes,
-                    errorTailBytes: configuration.errorTailBytes))
+        if let path = try source.read(Settings.handlersFile, flag: handlersFile) {
+            for (jobType, handler) in try commandHandlers(path: path, configuration: configuration) {
+                registry.register(jobType, handler)
             }
         }
         return (configuration, registry, port)
+    }
+
+    /// The command handlers of a handlers file, each started through the guard beside `runner`.
+    private func commandHandlers(path: String, configuration: WorkerConfiguration) throws(ConfigurationError) -> [(String, CommandHandler)] {
+        let file: HandlersFile
+        do {
+            file = try HandlersFile.load(path: path)
+        } catch {
+            throw ConfigurationError(setting: Settings.handlersFile.label, value: path, expected: "a valid handlers file: \(error.reason)")
+        }
+        guard let guardPath = HandlerGuard.locate() else {
+            throw ConfigurationError(
+                setting: Settings.handlersFile.label, value: path,
+                expected: "command handlers need \(HandlerGuard.executableName) installed beside runner (it ends handlers when their runner dies)")
+        }
+        return file.definitions.map { jobType, definition in
+            (jobType, CommandHandler(
+                definition: definition, guardPath: guardPath, resultLimitBytes: configuration.resultLimitBytes,
+                errorTailBytes: configuration.errorTailBytes))
+        }
     }
 }

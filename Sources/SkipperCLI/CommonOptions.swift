@@ -33,29 +33,13 @@ public struct CommonOptions: ParsableArguments {
     /// Reads and checks the shared settings, then installs logging. Nothing here touches the database.
     public func prepare(label: String) async throws -> Context {
         let source = try await usage { () async throws(ConfigurationError) in try await SettingsSource(envFile: envFile) }
-        let level = try usage { () throws(ConfigurationError) in try Self.level(source.value("LOG_LEVEL", flag: logLevel)) }
-        let format = try usage { () throws(ConfigurationError) in try Self.format(source.value("LOG_FORMAT", flag: logFormat)) }
+        let level = try usage { () throws(ConfigurationError) in try source.read(Settings.logLevel, flag: logLevel) ?? .info }
+        let format = try usage { () throws(ConfigurationError) in try source.read(Settings.logFormat, flag: logFormat) ?? .logfmt }
         let database = try usage { () throws(ConfigurationError) in
             try source.database(flag: databaseURL, pgbouncerFlag: pgbouncer)
         }
         LoggingBootstrap.once(level: level, format: format)
         return Context(source: source, database: database, logger: Logger(label: label))
-    }
-
-    static func level(_ text: String?) throws(ConfigurationError) -> Logger.Level {
-        guard let text else { return .info }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ConfigurationError(setting: "LOG_LEVEL (--log-level)", value: text, expected: "one of trace, debug, info, notice, warning, error, critical")
-        }
-        return level
-    }
-
-    static func format(_ text: String?) throws(ConfigurationError) -> StructuredLogHandler.Format {
-        guard let text else { return .logfmt }
-        guard let format = StructuredLogHandler.Format(rawValue: text.lowercased()) else {
-            throw ConfigurationError(setting: "LOG_FORMAT (--log-format)", value: text, expected: "logfmt or json")
-        }
-        return format
     }
 }
 

@@ -23,14 +23,11 @@ public struct ObservabilityOptions: ParsableArguments {
 
     public func resolve(_ source: SettingsSource) throws(ConfigurationError) -> Values {
         var values = Values()
-        if let host = source.value("METRICS_HOST", flag: metricsHost) { values.host = host }
-        if let text = source.value("METRICS_LOG_INTERVAL", flag: metricsLogInterval) {
-            let interval = try SettingParser.duration(text, setting: "METRICS_LOG_INTERVAL (--metrics-log-interval)", allowZero: true)
+        if let host = try source.read(Settings.metricsHost, flag: metricsHost) { values.host = host }
+        if let interval = try source.read(Settings.metricsLogInterval, flag: metricsLogInterval) {
             values.logInterval = interval == .zero ? nil : interval
         }
-        if let text = source.value("QUEUE_DEPTH_INTERVAL", flag: queueDepthInterval) {
-            values.depthInterval = try SettingParser.duration(text, setting: "QUEUE_DEPTH_INTERVAL (--queue-depth-interval)")
-        }
+        if let interval = try source.read(Settings.queueDepthInterval, flag: queueDepthInterval) { values.depthInterval = interval }
         return values
     }
 }

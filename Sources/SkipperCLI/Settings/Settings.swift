@@ -1,0 +1,120 @@
+import Logging
+import SkipperStore
+
+/// Every setting of `runner` and `cleanup-daemon`: the one place each is named and parsed.
+/// The README's configuration table lists each of them (a test checks it), and the options
+/// structs declare their flags with the help text.
+public enum Settings {
+    // Both executables.
+    public static let databaseURL = Setting("DATABASE_URL", flag: "--database-url") { text, _ in text }
+    public static let pgbouncer = Setting("PGBOUNCER", flag: "--pgbouncer") { text, label throws(ConfigurationError) -> Bool in
+        switch text.lowercased() {
+        case "off", "session": return false
+        case "transaction": return true
+        default: throw ConfigurationError(setting: label, value: text, expected: "off, session or transaction (PgBouncer's pool_mode)")
+        }
+    }
+    public static let logLevel = Setting("LOG_LEVEL", flag: "--log-level") { text, label throws(ConfigurationError) -> Logger.Level in
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: label, value: text, expected: "one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+    public static let logFormat = Setting("LOG_FORMAT", flag: "--log-format") { text, label throws(ConfigurationError) -> StructuredLogHandler.Format in
+        guard let format = StructuredLogHandler.Format(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: label, value: text, expected: "logfmt or json")
+        }
+        return format
+    }
+    public static let metricsHost = Setting("METRICS_HOST", flag: "--metrics-host") { text, _ in text }
+    public static let metricsLogInterval = Setting("METRICS_LOG_INTERVAL", flag: "--metrics-log-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label, allowZero: true)
+    }
+    public static let queueDepthInterval = Setting("QUEUE_DEPTH_INTERVAL", flag: "--queue-depth-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let staleThreshold = Setting("STALE_THRESHOLD_MINUTES", flag: "--stale-threshold-minutes") { text, label throws(ConfigurationError) in
+        try SettingParser.minutes(text, setting: label)
+    }
+
+    // The runner.
+    public static let mode = Setting("WORKER_MODE", flag: "--mode") { text, label throws(ConfigurationError) -> WorkerMode in
+        guard let mode = WorkerMode(rawValue: text.lowercased()) else {
+            throw ConfigurationError(setting: label, value: text, expected: WorkerMode.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return mode
+    }
+    public static let concurrency = Setting("WORKER_CONCURRENCY", flag: "--max-jobs") { text, label throws(ConfigurationError) in
+        try SettingParser.integer(text, setting: label, range: 1...1000)
+    }
+    public static let prefetch = Setting("WORKER_PREFETCH", flag: "--prefetch") { text, label throws(ConfigurationError) in
+        try SettingParser.integer(text, setting: label, range: 0...10_000)
+    }
+    public static let queues = Setting("QUEUE_NAME", flag: "--queue-name") { text, label throws(ConfigurationError) -> [String] in
+        let queues = SettingParser.list(text)
+        guard !queues.isEmpty else { throw ConfigurationError(setting: label, value: text, expected: "one or more queue names") }
+        return try SettingParser.names(queues, setting: label)
+    }
+    public static let priorities = Setting("WORKER_PRIORITIES", flag: "--priorities") { text, label throws(ConfigurationError) in
+        try SettingParser.priorities(text, setting: label)
+    }
+    public static let jobTypes = Setting("WORKER_JOB_TYPES", flag: "--job-types") { text, label throws(ConfigurationError) in
+        try SettingParser.names(SettingParser.list(text), setting: label)
+    }
+    public static let pollInterval = Setting("POLL_INTERVAL", flag: "--poll-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let heartbeatInterval = Setting("HEARTBEAT_INTERVAL", flag: "--heartbeat-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let jobTimeout = Setting("JOB_TIMEOUT", flag: "--job-timeout") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let shutdownGrace = Setting("SHUTDOWN_GRACE", flag: "--shutdown-grace") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label, allowZero: true)
+    }
+    public static let cancelGrace = Setting("CANCEL_GRACE", flag: "--cancel-grace") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label, allowZero: true)
+    }
+    public static let handlersFile = Setting("HANDLERS_FILE", flag: "--handlers") { text, _ in text }
+    public static let metricsPort = Setting("METRICS_PORT", flag: "--metrics-port") { text, label throws(ConfigurationError) in
+        try SettingParser.integer(text, setting: label, range: 0...65535)
+    }
+    public static let listenDatabaseURL = Setting("LISTEN_DATABASE_URL", flag: "--listen-database-url") { text, _ in text }
+    /// `runner enqueue`: retries after the first attempt, when `--max-attempts` is not given.
+    public static let maxRetries = Setting("MAX_RETRIES", flag: "--max-retries") { text, label throws(ConfigurationError) in
+        try SettingParser.integer(text, setting: label, range: 0...1000)
+    }
+
+    // cleanup-daemon.
+    public static let checkInterval = Setting("CHECK_INTERVAL", flag: "--check-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let idempotencyRetention = Setting("IDEMPOTENCY_RETENTION", flag: "--idempotency-retention") { text, label throws(ConfigurationError) in
+        try SettingParser.retention(text, setting: label)
+    }
+    public static let completedRetention = Setting("COMPLETED_RETENTION", flag: "--completed-retention") { text, label throws(ConfigurationError) in
+        try SettingParser.retention(text, setting: label)
+    }
+    public static let failedRetention = Setting("FAILED_RETENTION", flag: "--failed-retention") { text, label throws(ConfigurationError) in
+        try SettingParser.retention(text, setting: label)
+    }
+    public static let workerRetention = Setting("WORKER_RETENTION", flag: "--worker-retention") { text, label throws(ConfigurationError) in
+        try SettingParser.retention(text, setting: label)
+    }
+    public static let housekeepingInterval = Setting("HOUSEKEEPING_INTERVAL", flag: "--housekeeping-interval") { text, label throws(ConfigurationError) in
+        try SettingParser.duration(text, setting: label)
+    }
+    public static let cleanupMetricsPort = Setting("CLEANUP_METRICS_PORT", flag: "--metrics-port") { text, label throws(ConfigurationError) in
+        try SettingParser.integer(text, setting: label, range: 0...65535)
+    }
+
+    /// Every setting, for the documentation test.
+    public static let all: [any NamedSetting] = [
+        databaseURL, pgbouncer, logLevel, logFormat, metricsHost, metricsLogInterval, queueDepthInterval, staleThreshold,
+        mode, concurrency, prefetch, queues, priorities, jobTypes, pollInterval, heartbeatInterval, jobTimeout,
+        shutdownGrace, cancelGrace, handlersFile, metricsPort, listenDatabaseURL, maxRetries,
+        checkInterval, idempotencyRetention, completedRetention, failedRetention, workerRetention, housekeepingInterval,
+        cleanupMetricsPort,
+    ]
+}
