@@ -25,6 +25,36 @@ public struct Setting<Value>: Sendable, NamedSetting {
     }
 }
 
+extension Setting where Value == Duration {
+    /// A duration (``DurationText``): positive, or non-negative when `allowZero`.
+    static func duration(_ name: String, flag: String?, allowZero: Bool = false) -> Setting {
+        Setting(name, flag: flag) { text, label throws(ConfigurationError) in
+            try SettingParser.duration(text, setting: label, allowZero: allowZero)
+        }
+    }
+}
+
+extension Setting where Value == Duration? {
+    /// A retention: a duration, or `off`.
+    static func retention(_ name: String, flag: String?) -> Setting {
+        Setting(name, flag: flag) { text, label throws(ConfigurationError) in try SettingParser.retention(text, setting: label) }
+    }
+}
+
+extension Setting where Value == Int {
+    /// A whole number within `range`.
+    static func integer(_ name: String, flag: String?, range: ClosedRange<Int>) -> Setting {
+        Setting(name, flag: flag) { text, label throws(ConfigurationError) in try SettingParser.integer(text, setting: label, range: range) }
+    }
+}
+
+extension Setting where Value == String {
+    /// Text taken as given (trimmed).
+    static func text(_ name: String, flag: String?) -> Setting {
+        Setting(name, flag: flag) { text, _ in text }
+    }
+}
+
 /// A setting's names, whatever its value type (for the catalog and its documentation test).
 public protocol NamedSetting: Sendable {
     var name: String { get }

@@ -6,7 +6,7 @@ import SkipperStore
 /// structs declare their flags with the help text.
 public enum Settings {
     // Both executables.
-    public static let databaseURL = Setting("DATABASE_URL", flag: "--database-url") { text, _ in text }
+    public static let databaseURL: Setting<String> = .text("DATABASE_URL", flag: "--database-url")
     public static let pgbouncer = Setting("PGBOUNCER", flag: "--pgbouncer") { text, label throws(ConfigurationError) -> Bool in
         switch text.lowercased() {
         case "off", "session": return false
@@ -26,13 +26,9 @@ public enum Settings {
         }
         return format
     }
-    public static let metricsHost = Setting("METRICS_HOST", flag: "--metrics-host") { text, _ in text }
-    public static let metricsLogInterval = Setting("METRICS_LOG_INTERVAL", flag: "--metrics-log-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label, allowZero: true)
-    }
-    public static let queueDepthInterval = Setting("QUEUE_DEPTH_INTERVAL", flag: "--queue-depth-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
+    public static let metricsHost: Setting<String> = .text("METRICS_HOST", flag: "--metrics-host")
+    public static let metricsLogInterval: Setting<Duration> = .duration("METRICS_LOG_INTERVAL", flag: "--metrics-log-interval", allowZero: true)
+    public static let queueDepthInterval: Setting<Duration> = .duration("QUEUE_DEPTH_INTERVAL", flag: "--queue-depth-interval")
     public static let staleThreshold = Setting("STALE_THRESHOLD_MINUTES", flag: "--stale-threshold-minutes") { text, label throws(ConfigurationError) in
         try SettingParser.minutes(text, setting: label)
     }
@@ -44,12 +40,8 @@ public enum Settings {
         }
         return mode
     }
-    public static let concurrency = Setting("WORKER_CONCURRENCY", flag: "--max-jobs") { text, label throws(ConfigurationError) in
-        try SettingParser.integer(text, setting: label, range: 1...1000)
-    }
-    public static let prefetch = Setting("WORKER_PREFETCH", flag: "--prefetch") { text, label throws(ConfigurationError) in
-        try SettingParser.integer(text, setting: label, range: 0...10_000)
-    }
+    public static let concurrency: Setting<Int> = .integer("WORKER_CONCURRENCY", flag: "--max-jobs", range: 1...1000)
+    public static let prefetch: Setting<Int> = .integer("WORKER_PREFETCH", flag: "--prefetch", range: 0...10_000)
     public static let queues = Setting("QUEUE_NAME", flag: "--queue-name") { text, label throws(ConfigurationError) -> [String] in
         let queues = SettingParser.list(text)
         guard !queues.isEmpty else { throw ConfigurationError(setting: label, value: text, expected: "one or more queue names") }
@@ -61,53 +53,25 @@ public enum Settings {
     public static let jobTypes = Setting("WORKER_JOB_TYPES", flag: "--job-types") { text, label throws(ConfigurationError) in
         try SettingParser.names(SettingParser.list(text), setting: label)
     }
-    public static let pollInterval = Setting("POLL_INTERVAL", flag: "--poll-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
-    public static let heartbeatInterval = Setting("HEARTBEAT_INTERVAL", flag: "--heartbeat-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
-    public static let jobTimeout = Setting("JOB_TIMEOUT", flag: "--job-timeout") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
-    public static let shutdownGrace = Setting("SHUTDOWN_GRACE", flag: "--shutdown-grace") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label, allowZero: true)
-    }
-    public static let cancelGrace = Setting("CANCEL_GRACE", flag: "--cancel-grace") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label, allowZero: true)
-    }
-    public static let handlersFile = Setting("HANDLERS_FILE", flag: "--handlers") { text, _ in text }
-    public static let metricsPort = Setting("METRICS_PORT", flag: "--metrics-port") { text, label throws(ConfigurationError) in
-        try SettingParser.integer(text, setting: label, range: 0...65535)
-    }
-    public static let listenDatabaseURL = Setting("LISTEN_DATABASE_URL", flag: "--listen-database-url") { text, _ in text }
+    public static let pollInterval: Setting<Duration> = .duration("POLL_INTERVAL", flag: "--poll-interval")
+    public static let heartbeatInterval: Setting<Duration> = .duration("HEARTBEAT_INTERVAL", flag: "--heartbeat-interval")
+    public static let jobTimeout: Setting<Duration> = .duration("JOB_TIMEOUT", flag: "--job-timeout")
+    public static let shutdownGrace: Setting<Duration> = .duration("SHUTDOWN_GRACE", flag: "--shutdown-grace", allowZero: true)
+    public static let cancelGrace: Setting<Duration> = .duration("CANCEL_GRACE", flag: "--cancel-grace", allowZero: true)
+    public static let handlersFile: Setting<String> = .text("HANDLERS_FILE", flag: "--handlers")
+    public static let metricsPort: Setting<Int> = .integer("METRICS_PORT", flag: "--metrics-port", range: 0...65535)
+    public static let listenDatabaseURL: Setting<String> = .text("LISTEN_DATABASE_URL", flag: "--listen-database-url")
     /// `runner enqueue`: retries after the first attempt, when `--max-attempts` is not given.
-    public static let maxRetries = Setting("MAX_RETRIES", flag: "--max-retries") { text, label throws(ConfigurationError) in
-        try SettingParser.integer(text, setting: label, range: 0...1000)
-    }
+    public static let maxRetries: Setting<Int> = .integer("MAX_RETRIES", flag: "--max-retries", range: 0...1000)
 
     // cleanup-daemon.
-    public static let checkInterval = Setting("CHECK_INTERVAL", flag: "--check-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
-    public static let idempotencyRetention = Setting("IDEMPOTENCY_RETENTION", flag: "--idempotency-retention") { text, label throws(ConfigurationError) in
-        try SettingParser.retention(text, setting: label)
-    }
-    public static let completedRetention = Setting("COMPLETED_RETENTION", flag: "--completed-retention") { text, label throws(ConfigurationError) in
-        try SettingParser.retention(text, setting: label)
-    }
-    public static let failedRetention = Setting("FAILED_RETENTION", flag: "--failed-retention") { text, label throws(ConfigurationError) in
-        try SettingParser.retention(text, setting: label)
-    }
-    public static let workerRetention = Setting("WORKER_RETENTION", flag: "--worker-retention") { text, label throws(ConfigurationError) in
-        try SettingParser.retention(text, setting: label)
-    }
-    public static let housekeepingInterval = Setting("HOUSEKEEPING_INTERVAL", flag: "--housekeeping-interval") { text, label throws(ConfigurationError) in
-        try SettingParser.duration(text, setting: label)
-    }
-    public static let cleanupMetricsPort = Setting("CLEANUP_METRICS_PORT", flag: "--metrics-port") { text, label throws(ConfigurationError) in
-        try SettingParser.integer(text, setting: label, range: 0...65535)
-    }
+    public static let checkInterval: Setting<Duration> = .duration("CHECK_INTERVAL", flag: "--check-interval")
+    public static let idempotencyRetention: Setting<Duration?> = .retention("IDEMPOTENCY_RETENTION", flag: "--idempotency-retention")
+    public static let completedRetention: Setting<Duration?> = .retention("COMPLETED_RETENTION", flag: "--completed-retention")
+    public static let failedRetention: Setting<Duration?> = .retention("FAILED_RETENTION", flag: "--failed-retention")
+    public static let workerRetention: Setting<Duration?> = .retention("WORKER_RETENTION", flag: "--worker-retention")
+    public static let housekeepingInterval: Setting<Duration> = .duration("HOUSEKEEPING_INTERVAL", flag: "--housekeeping-interval")
+    public static let cleanupMetricsPort: Setting<Int> = .integer("CLEANUP_METRICS_PORT", flag: "--metrics-port", range: 0...65535)
 
     /// Every setting, for the documentation test.
     public static let all: [any NamedSetting] = [
