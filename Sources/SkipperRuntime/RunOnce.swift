@@ -3,9 +3,9 @@ import Logging
 import SkipperStore
 
 /// `runner run-once`: register, claim at most one execution, run it, write its outcome, stop.
-public enum RunOnce {
+package enum RunOnce {
     /// What happened.
-    public enum Result: Sendable, Equatable {
+    package enum Result: Sendable, Equatable {
         case nothingToDo
         case completed(Int64)
         /// The attempt failed; `status` is where the execution went (queued for a retry, or failed).
@@ -13,7 +13,7 @@ public enum RunOnce {
     }
 
     /// - Throws: ``StoreError``.
-    public static func run(
+    package static func run(
         configuration: WorkerConfiguration, connector: any StoreConnector, handlers: HandlerRegistry, logger: Logger
     ) async throws(StoreError) -> Result {
         let connection = try await connector.connect(role: "run-once", logger: logger)

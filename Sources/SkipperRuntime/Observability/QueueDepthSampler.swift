@@ -6,18 +6,18 @@ import SkipperStore
 /// Reads queue depth from the `queue_depth` view (its one definition) on an interval into
 /// `queue_depth` gauges, and the age of the oldest ready execution per queue and priority into
 /// `queue_oldest_ready_seconds`. Series that emptied are set back to 0.
-public struct QueueDepthSampler: Service {
+package struct QueueDepthSampler: Service {
     let connector: any StoreConnector
     let interval: Duration
     let logger: Logger
 
-    public init(connector: any StoreConnector, interval: Duration, logger: Logger) {
+    package init(connector: any StoreConnector, interval: Duration, logger: Logger) {
         self.connector = connector
         self.interval = interval
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let connection = ManagedConnection(connector: connector, role: "depth", logger: logger)
         var previous = Set<[String]>()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

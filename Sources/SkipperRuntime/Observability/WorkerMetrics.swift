@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Labels are few and bounded (queue, job_type); queue depth is not counted here but read from
 /// SQL by ``QueueDepthSampler``, since no one process sees every enqueue and completion.
-public final class WorkerMetrics: Sendable {
+package final class WorkerMetrics: Sendable {
     private struct Totals {
         var processed = 0
         var completed = 0
@@ -58,7 +58,7 @@ public final class WorkerMetrics: Sendable {
     private let utilizationGauge = Gauge(label: MetricName.workerUtilization)
     private let heartbeatAgeGauge = Gauge(label: MetricName.heartbeatAge)
 
-    public init(concurrency: Int) {
+    package init(concurrency: Int) {
         self.concurrency = concurrency
     }
 
@@ -73,7 +73,7 @@ public final class WorkerMetrics: Sendable {
     }
 
     /// An observer that feeds these metrics (combine it with others through ``WorkerObserver``).
-    public func observer(onReady: @escaping @Sendable () -> Void = {}, onHeartbeat: @escaping @Sendable () -> Void = {}) -> WorkerObserver {
+    package func observer(onReady: @escaping @Sendable () -> Void = {}, onHeartbeat: @escaping @Sendable () -> Void = {}) -> WorkerObserver {
         var observer = WorkerObserver()
         observer.onReady = onReady
         observer.onClaimed = { [self] executions in
@@ -127,12 +127,12 @@ public final class WorkerMetrics: Sendable {
 
     /// Sets the gauges that depend on the time of reading (called before each scrape); the
     /// heartbeat's age is the worker's own (``Worker/heartbeatAge``).
-    public func refreshGauges(heartbeatAge: Double) {
+    package func refreshGauges(heartbeatAge: Double) {
         heartbeatAgeGauge.record(heartbeatAge)
     }
 
     /// The fields of the periodic metrics log line.
-    public func summary() -> Logger.Metadata {
+    package func summary() -> Logger.Metadata {
         let totals = totals.withLock { $0 }
         let average = totals.processed == 0 ? 0 : totals.totalDuration.milliseconds / Int64(totals.processed)
         let errorRate = totals.processed == 0 ? 0 : Double(totals.failed) / Double(totals.processed)
@@ -148,18 +148,18 @@ public final class WorkerMetrics: Sendable {
 }
 
 /// Logs ``WorkerMetrics/summary()`` every interval (METRICS_LOG_INTERVAL), for hosts without Prometheus.
-public struct MetricsLogLine: Service {
+package struct MetricsLogLine: Service {
     let metrics: WorkerMetrics
     let interval: Duration
     let logger: Logger
 
-    public init(metrics: WorkerMetrics, interval: Duration, logger: Logger) {
+    package init(metrics: WorkerMetrics, interval: Duration, logger: Logger) {
         self.metrics = metrics
         self.interval = interval
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while await pauseBetweenRounds(interval) {
             logger.info("metrics", metadata: metrics.summary())
         }

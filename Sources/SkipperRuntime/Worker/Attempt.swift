@@ -1,5 +1,5 @@
-import SkipperStore
 import Logging
+import SkipperStore
 import Synchronization
 
 /// Runs one attempt of a claimed execution: finds the handler, applies the timeout (the

@@ -1,9 +1,9 @@
 import PGClient
 
 /// The `/health` endpoint's question to the database: does it answer at all.
-public enum HealthQuery {
+package enum HealthQuery {
     /// Runs `SELECT 1`.
-    public static func run(on connection: StoreConnection) async throws(StoreError) {
+    package static func run(on connection: StoreConnection) async throws(StoreError) {
         try await connection.run("answer SELECT 1") { db throws(PGError) in
             try await db.query("SELECT 1")
         }

@@ -3,23 +3,23 @@ import PGClient
 
 /// The queue's state as `runner status` shows it: depth per queue, priority and status, and
 /// every worker with its heartbeat age.
-public struct QueueStatus: Sendable {
+package struct QueueStatus: Sendable {
     /// One worker.
-    public struct WorkerLine: Sendable {
-        public var workerID: String
-        public var hostname: String
-        public var pid: Int
-        public var status: WorkerStatus
-        public var activeJobs: Int
-        public var concurrency: Int
-        public var secondsSinceHeartbeat: Double
-        public var queues: [String]
+    package struct WorkerLine: Sendable {
+        package var workerID: String
+        package var hostname: String
+        package var pid: Int
+        package var status: WorkerStatus
+        package var activeJobs: Int
+        package var concurrency: Int
+        package var secondsSinceHeartbeat: Double
+        package var queues: [String]
     }
 
     /// Queued and running executions (finished ones are not counted: with millions of them a
     /// count would be slow; the runbook's queries in sql/diagnostics.sql show them).
-    public var depth: [QueueDepth]
-    public var workers: [WorkerLine]
+    package var depth: [QueueDepth]
+    package var workers: [WorkerLine]
 
     static let readWorkers = StoreStatement("read_workers", """
         SELECT worker_id, hostname, pid, status, active_jobs, concurrency, queues,
@@ -29,7 +29,7 @@ public struct QueueStatus: Sendable {
         """)
 
     /// Reads the current state.
-    public static func load(on connection: StoreConnection) async throws(StoreError) -> QueueStatus {
+    package static func load(on connection: StoreConnection) async throws(StoreError) -> QueueStatus {
         let depth = try await QueueDepth.read(on: connection)
         let workers = try await connection.rows("read workers") { db in
             try await db.query(readWorkers.text, name: readWorkers.name).map { row in
@@ -44,7 +44,7 @@ public struct QueueStatus: Sendable {
     }
 
     /// Plain-text tables for a terminal.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var out = "EXECUTIONS (queued and running)\n"
         out += Self.table(
             ["queue", "priority", "status", "count", "ready", "scheduled", "oldest (s)"],
