@@ -24,8 +24,19 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         do {
             let connection = try await context.database.connect(role: "cli", logger: context.logger)
-            let outcome = try await Migrator(logger: context.logger).migrate(on: connection)
+            let outcome = try await Migrator().migrate(on: connection)
             await connection.close()
+            for migration in outcome.applied {
+                context.logger.info("migration applied", metadata: [
+                    LogKey.status: "\(LogStatus.migrated)", "version": "\(migration.version)", "name": "\(migration.name)",
+                ])
+            }
+            if let kept = outcome.keptNewerAPI {
+                context.logger.notice("SQL API of a newer version kept", metadata: [LogKey.status: "\(LogStatus.kept)", "recorded": "\(kept)"])
+            }
+            if outcome.functionsInstalled {
+                context.logger.info("SQL API installed", metadata: [LogKey.status: "\(LogStatus.migrated)", "file": "sql/functions.sql"])
+            }
             if outcome.appliedVersions.isEmpty && !outcome.functionsInstalled {
                 print("schema is up to date")
             } else {

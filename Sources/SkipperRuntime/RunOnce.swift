@@ -30,7 +30,7 @@ package enum RunOnce {
     private static func run(
         configuration: WorkerConfiguration, connection: StoreConnection, handlers: HandlerRegistry, logger: Logger
     ) async throws(StoreError) -> Result {
-        guard try await Migrator(logger: logger).isUpToDate(on: connection) else { throw StoreError.schemaNotReady }
+        guard try await Migrator().isUpToDate(on: connection) else { throw StoreError.schemaNotReady }
         let workerID = WorkerRegistry.newWorkerID()
         let jobTypes = configuration.claimableJobTypes(registry: handlers)
         try await WorkerRegistry.register(WorkerRegistry.Registration(

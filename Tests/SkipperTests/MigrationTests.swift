@@ -20,11 +20,11 @@ struct MigrationTests {
     @Test func migrateTwiceAndConcurrentlyIsSafe() async throws {
         let schema = try await TestSchema.create(prefix: "mig")
         // Already migrated once by create(); two more at the same time change nothing.
-        async let first = Migrator(logger: TestEnvironment.logger).migrate(on: try await schema.store())
-        async let second = Migrator(logger: TestEnvironment.logger).migrate(on: try await schema.store())
+        async let first = Migrator().migrate(on: try await schema.store())
+        async let second = Migrator().migrate(on: try await schema.store())
         let outcomes = try await [first, second]
         #expect(outcomes.allSatisfy { $0.appliedVersions.isEmpty && !$0.functionsInstalled })
-        #expect(try await Migrator(logger: TestEnvironment.logger).isUpToDate(on: try await schema.store()))
+        #expect(try await Migrator().isUpToDate(on: try await schema.store()))
     }
 
     @Test func aNewerVersionsSQLAPIIsKeptAndAcceptedAnOlderOneIsReplaced() async throws {
@@ -32,7 +32,7 @@ struct MigrationTests {
         // N's `runner migrate` does not put its older SQL API back.
         let schema = try await TestSchema.create(prefix: "migver")
         let connection = try await schema.store()
-        let migrator = Migrator(logger: TestEnvironment.logger)
+        let migrator = Migrator()
         let ours = try await schema.scalar("SELECT name FROM skipper_schema_migrations WHERE version = 0", as: String.self)
         #expect(ours.hasSuffix(" skipper \(SkipperVersion.current)"))
         let newer = "functions:0123456789abcdef skipper 99.0.0"
@@ -57,8 +57,8 @@ struct MigrationTests {
         let name = "race_\(UInt32.random(in: 0...UInt32.max))"
         try await PGConnection.connect(to: base, logger: TestEnvironment.logger).execute("CREATE SCHEMA \(name)")
         let url = TestEnvironment.url(base, searchPath: name)
-        async let a = Migrator(logger: TestEnvironment.logger).migrate(on: StoreConnection(try await PGConnection.connect(to: url, logger: TestEnvironment.logger)))
-        async let b = Migrator(logger: TestEnvironment.logger).migrate(on: StoreConnection(try await PGConnection.connect(to: url, logger: TestEnvironment.logger)))
+        async let a = Migrator().migrate(on: StoreConnection(try await PGConnection.connect(to: url, logger: TestEnvironment.logger)))
+        async let b = Migrator().migrate(on: StoreConnection(try await PGConnection.connect(to: url, logger: TestEnvironment.logger)))
         let (first, second) = try await (a, b)
         #expect((first.appliedVersions + second.appliedVersions).sorted() == SQLFiles.migrations.map(\.version))
     }
@@ -79,7 +79,7 @@ struct MigrationTests {
         let id = try await connection.query("SELECT enqueue_execution('noop') AS id")[0].decode("id", as: Int64.self)
         #expect(id > 0)
         // `runner migrate` afterwards only records the SQL API it finds already current.
-        let outcome = try await Migrator(logger: TestEnvironment.logger).migrate(on: StoreConnection(connection))
+        let outcome = try await Migrator().migrate(on: StoreConnection(connection))
         #expect(outcome.appliedVersions.isEmpty)
     }
 }

@@ -64,7 +64,7 @@ public struct TestSchema: Sendable {
         let url = TestEnvironment.url(base, searchPath: name)
         let schema = TestSchema(name: name, url: url, connectionString: try PGConnectionString(url))
         let connection = try await schema.connect()
-        try await Migrator(logger: TestEnvironment.logger).migrate(on: StoreConnection(connection))
+        try await Migrator().migrate(on: StoreConnection(connection))
         await connection.close()
         return schema
     }

@@ -51,6 +51,9 @@ package enum LogStatus {
     package static let workerReaped = "worker_reaped"
     package static let passComplete = "pass_complete"
     package static let thresholdTooTight = "threshold_too_tight"
+
+    /// Every status, for the documentation test.
+    package static let all = [starting, registered, reregistering, stopping, stopped, notListening, metrics, checkingJobs, jobClaimed, jobCompletedSuccess, jobFailed, jobCancelled, abandoned, released, outcomeRefused, strandedReleased, error, reconnected, migrated, kept, workerReaped, passComplete, thresholdTooTight]
 }
 
 /// Every metric name Skipper exports, in one place (docs/operations.md lists them).
@@ -76,4 +79,7 @@ package enum MetricName {
     package static let idempotencyRecordsDeleted = "idempotency_records_deleted_total"
     package static let executionsPruned = "executions_pruned_total"
     package static let reaperPasses = "reaper_passes_total"
+
+    /// Every metric name, for the documentation test.
+    package static let all = [jobsClaimed, jobsSucceeded, jobsFailed, jobsReleased, jobsCancelled, jobLatency, queueWait, activeJobs, workerUtilization, heartbeatAge, queueDepth, queueOldestReady, databaseErrors, workersReaped, executionsRescued, idempotencyRecordsDeleted, executionsPruned, reaperPasses]
 }

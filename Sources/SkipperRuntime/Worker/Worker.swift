@@ -186,7 +186,7 @@ public final class Worker: Service, Sendable {
         while !lifecycle.current.shutdownRequested {
             do throws(StoreError) {
                 let db = try await connection.get()
-                guard try await Migrator(logger: logger).isUpToDate(on: db) else {
+                guard try await Migrator().isUpToDate(on: db) else {
                     throw StoreError.schemaNotReady
                 }
                 try await WorkerRegistry.register(registration(), on: db)

@@ -1,4 +1,3 @@
-import Logging
 import PGClient
 
 /// Applies the missing migrations in order, then the SQL API, under an advisory lock so that
@@ -7,18 +6,20 @@ public struct Migrator: Sendable {
     /// The advisory lock key (an arbitrary constant: "skipper" in ASCII).
     static let lockKey: Int64 = 0x736b_6970_7065_72
 
-    private let logger: Logger
+    public init() {}
 
-    public init(logger: Logger) {
-        self.logger = logger
-    }
-
-    /// What a migrate run did.
+    /// What a migrate run did (the caller logs it).
     public struct Outcome: Sendable, Equatable {
-        /// Versions applied by this run.
-        public var appliedVersions: [Int] = []
+        /// Migrations applied by this run, in order: (version, file name).
+        public var applied: [Migration.Applied] = []
         /// Whether the SQL API file was (re)installed.
         public var functionsInstalled = false
+        /// The record of a newer version's SQL API that was kept rather than replaced (a rolling
+        /// upgrade whose newer `runner migrate` ran first).
+        public var keptNewerAPI: String?
+
+        /// Versions applied by this run.
+        public var appliedVersions: [Int] { applied.map(\.version) }
     }
 
     /// Brings the schema of the connection's database (and search_path) up to date.
@@ -58,14 +59,13 @@ public struct Migrator: Sendable {
                     "INSERT INTO skipper_schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
                     [migration.version, migration.name])
             }
-            logger.info("migration applied", metadata: ["status": "migrated", "version": "\(migration.version)", "name": "\(migration.name)"])
-            outcome.appliedVersions.append(migration.version)
+            outcome.applied.append(Migration.Applied(version: migration.version, name: migration.name))
         }
         let functionsName = try await Self.functionsRecord(on: connection)
         let recorded = try await Self.recordedFunctions(on: connection)
         if let recorded, recorded != functionsName, Self.serves(recorded: recorded, ours: functionsName) {
             // A newer Skipper's migrate ran first (a rolling upgrade): never put an older API back.
-            logger.notice("SQL API of a newer version kept", metadata: ["status": "kept", "recorded": "\(recorded)"])
+            outcome.keptNewerAPI = recorded
         } else if recorded != functionsName {
             try await connection.withTransaction { tx in
                 try await tx.execute(SQLFiles.functions)
@@ -74,7 +74,6 @@ public struct Migrator: Sendable {
                     ON CONFLICT (version) DO UPDATE SET name = excluded.name, applied_at = now()
                     """, [functionsName])
             }
-            logger.info("SQL API installed", metadata: ["status": "migrated", "file": "sql/functions.sql"])
             outcome.functionsInstalled = true
         }
         return outcome

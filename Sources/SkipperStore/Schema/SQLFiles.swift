@@ -1,11 +1,17 @@
 /// A numbered schema change from `migrations/`, embedded in the binary.
-package struct Migration: Sendable {
+public struct Migration: Sendable {
     /// The number that orders migrations (the file's prefix).
     package let version: Int
     /// The file name without `.sql`.
     package let name: String
     /// The SQL text (it records itself in `skipper_schema_migrations`).
     package let sql: String
+
+    /// A migration a run applied.
+    public struct Applied: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+    }
 }
 
 /// The SQL files the queue installs, compiled into the binary so `runner migrate` needs no files
