@@ -222,15 +222,15 @@ struct ClaimAndFenceTests {
             INSERT INTO executions (queue, job_type, status, finished_at) SELECT 'plan_q', 'noop', 'completed', now() FROM generate_series(1, 20000);
             ANALYZE executions
             """)
-        let plan = try await connection.query("""
-            EXPLAIN WITH picked AS (
-                SELECT execution_id FROM executions
-                 WHERE status = 'queued' AND queue = 'plan_q' AND run_at <= now()
-                   AND priority::int = ANY('{0,1,2}'::int[]) AND job_type = ANY('{noop}'::text[])
-                 ORDER BY priority, run_at, execution_id LIMIT 10 FOR UPDATE SKIP LOCKED)
-            SELECT * FROM picked
-            """).map { try $0.decode(at: 0, as: String.self) }.joined(separator: "\n")
-        #expect(plan.contains("executions_claim_idx"), "\(plan)")
-        #expect(!plan.contains("Sort"), "\(plan)")
+        // The runner's own statement (sql/statements/claim.sql), as a custom plan and as the
+        // generic plan a prepared statement settles on.
+        try await connection.execute("PREPARE plan_claim AS \(ClaimStatement.oneQueue.text)")
+        for mode in ["force_custom_plan", "force_generic_plan"] {
+            try await connection.execute("SET plan_cache_mode = \(mode)")
+            let plan = try await connection.query("EXPLAIN EXECUTE plan_claim('plan_q', '{0,1,2}', '{noop}', 10, 'worker-plan')")
+                .map { try $0.decode(at: 0, as: String.self) }.joined(separator: "\n")
+            #expect(plan.contains("executions_claim_idx"), "\(mode): \(plan)")
+            #expect(!plan.contains("Sort"), "\(mode): \(plan)")
+        }
     }
 }
