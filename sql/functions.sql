@@ -158,6 +158,53 @@ $$;
 COMMENT ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) IS
     'Adds many executions in one call (element i of each array describes execution i; NULL elements take enqueue_execution''s defaults, delays count from the server''s clock) and returns their execution_ids in order. The payload limit is checked for the whole batch first. No idempotency keys: use enqueue_execution for those.';
 
+CREATE OR REPLACE FUNCTION claim_executions(
+    p_queues     text[],
+    p_priorities smallint[],
+    p_job_types  text[],
+    p_limit      integer,
+    p_worker_id  text
+) RETURNS SETOF executions
+LANGUAGE plpgsql VOLATILE
+-- A generic plan from the first call (the plan does not depend on the values), and no JIT: the
+-- planner cannot know how many rows each probe yields, and its estimate would make JIT
+-- compile the statement on every call (a hundred milliseconds for a sub-millisecond claim).
+SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY
+    -- One probe per (queue, priority, job type): the start of its range of
+    -- executions_claim_probe_idx (migrations/0003_claim_probes.sql), due ones only, locked with
+    -- SKIP LOCKED so that runners never wait for each other. Each yields at most p_limit rows,
+    -- so the merge below sorts at most p_limit × probes rows, never the ready set.
+    WITH probes AS (
+        SELECT p.execution_id, p.priority, p.run_at
+          FROM unnest(p_queues) AS q(queue)
+         CROSS JOIN unnest(p_priorities) AS pr(priority)
+         CROSS JOIN unnest(p_job_types) AS t(job_type)
+         CROSS JOIN LATERAL (
+             SELECT e.execution_id, e.priority, e.run_at
+               FROM executions e
+              WHERE e.status = 'queued' AND e.queue = q.queue AND e.priority = pr.priority
+                AND e.job_type = t.job_type AND e.run_at <= now()
+              ORDER BY e.run_at, e.execution_id
+              LIMIT p_limit
+                FOR UPDATE SKIP LOCKED) p),
+    picked AS (
+        SELECT probes.execution_id FROM probes
+         ORDER BY probes.priority, probes.run_at, probes.execution_id
+         LIMIT p_limit)
+    -- By id through the primary key: a join with `picked` would be planned for the planner's
+    -- guess of its size, a hash over the whole table.
+    UPDATE executions e
+       SET status = 'running', attempt = e.attempt + 1, worker_id = p_worker_id, started_at = now(), updated_at = now()
+     WHERE e.execution_id = ANY(ARRAY(SELECT picked.execution_id FROM picked))
+    RETURNING e.*;
+END
+$$;
+COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) IS
+    'The runner''s claim: up to p_limit ready executions of these queues, priorities and job types, in the order priority, run_at, execution_id (rows come back in no order), marked running under p_worker_id with the attempt counted. Rows another transaction holds are skipped. Its cost grows with the combinations asked for, not with the executions of other queues, priorities or types, nor with those not yet due.';
+
 CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
@@ -241,6 +288,7 @@ COMMENT ON VIEW worker_health IS
 
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

@@ -213,24 +213,4 @@ struct ClaimAndFenceTests {
             [.init(executionID: id, attempt: 1, workerID: "worker-idem", outcome: .succeeded(result: "{\"sent\": 3}"))], on: connection)
         #expect(try await schema.scalar("SELECT result->>'sent' FROM idempotency_records WHERE idempotency_key = $1", [request.idempotencyKey!], as: String.self) == "3")
     }
-
-    @Test func claimStaysAnIndexScan() async throws {
-        let connection = try await schema.store()
-        // A backlog of 20,000 ready rows and 20,000 finished ones, as a busy queue has.
-        try await connection.execute("""
-            INSERT INTO executions (queue, job_type, priority) SELECT 'plan_q', 'noop', (i % 3)::smallint FROM generate_series(1, 20000) i;
-            INSERT INTO executions (queue, job_type, status, finished_at) SELECT 'plan_q', 'noop', 'completed', now() FROM generate_series(1, 20000);
-            ANALYZE executions
-            """)
-        // The runner's own statement (sql/statements/claim.sql), as a custom plan and as the
-        // generic plan a prepared statement settles on.
-        try await connection.execute("PREPARE plan_claim AS \(ClaimStatement.oneQueue.text)")
-        for mode in ["force_custom_plan", "force_generic_plan"] {
-            try await connection.execute("SET plan_cache_mode = \(mode)")
-            let plan = try await connection.query("EXPLAIN EXECUTE plan_claim('plan_q', '{0,1,2}', '{noop}', 10, 'worker-plan')")
-                .map { try $0.decode(at: 0, as: String.self) }.joined(separator: "\n")
-            #expect(plan.contains("executions_claim_idx"), "\(mode): \(plan)")
-            #expect(!plan.contains("Sort"), "\(mode): \(plan)")
-        }
-    }
 }

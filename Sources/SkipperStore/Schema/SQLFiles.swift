@@ -21,6 +21,7 @@ package enum SQLFiles {
     package static let migrations: [Migration] = [
         Migration(version: 1, name: "0001_schema", sql: text(PackageResources._001_schema_sql)),
         Migration(version: 2, name: "0002_running_index", sql: text(PackageResources._002_running_index_sql)),
+        Migration(version: 3, name: "0003_claim_probes", sql: text(PackageResources._003_claim_probes_sql)),
     ]
 
     /// `sql/functions.sql`: the SQL API, re-applied by migrate whenever its text changes.
@@ -28,9 +29,6 @@ package enum SQLFiles {
 
     /// `sql/diagnostics.sql`: the operator's psql queries.
     package static let diagnostics = text(PackageResources.diagnostics_sql)
-
-    /// `sql/statements/claim.sql`: the runner's claim (``ClaimStatement``).
-    package static let claim = text(PackageResources.claim_sql)
 
     private static func text(_ bytes: [UInt8]) -> String {
         String(decoding: bytes, as: UTF8.self)

@@ -1,26 +1,21 @@
 import Foundation
 import PGClient
 
-/// The claim: `sql/statements/claim.sql` (its one text, which the benchmark measures too) and
-/// the rows it returns, decoded by the column names of its RETURNING list.
+/// The claim: the SQL API's `claim_executions(...)` (sql/functions.sql; the benchmark calls the
+/// same function) and the rows it returns, decoded by column name.
 package enum ClaimStatement {
-    /// For a runner of one queue: `queue = $1` keeps it an ordered index scan.
-    package static let oneQueue = StoreStatement(
-        "claim_one_queue", SQLFiles.claim.replacingOccurrences(of: "{queue_filter}", with: "queue = $1"))
-    /// For a runner of several queues.
-    package static let manyQueues = StoreStatement(
-        "claim_many_queues", SQLFiles.claim.replacingOccurrences(of: "{queue_filter}", with: "queue = ANY($1::text[])"))
+    /// The one claim statement, for every runner: its queues, priorities and job types are arrays.
+    package static let claim = StoreStatement(
+        "claim_executions",
+        "SELECT * FROM claim_executions($1::text[], $2::smallint[], $3::text[], $4::integer, $5::text)")
 
     /// Claims up to `limit` ready executions for `workerID`, in claim order (priority, run_at, id).
     package static func run(
         on connection: PGConnection, queues: [String], priorities: [Priority], jobTypes: [String], limit: Int, workerID: String
     ) async throws -> [ClaimedExecution] {
         guard limit > 0, !queues.isEmpty, !jobTypes.isEmpty, !priorities.isEmpty else { return [] }
-        let priorityNumbers = priorities.map { Int($0.rawValue) }
-        let statement = queues.count == 1 ? oneQueue : manyQueues
-        let queueParameter: any PGEncodable = queues.count == 1 ? queues[0] : queues
         let rows = try await connection.query(
-            statement.text, [queueParameter, priorityNumbers, jobTypes, limit, workerID], name: statement.name)
+            claim.text, [queues, priorities.map { Int($0.rawValue) }, jobTypes, limit, workerID], name: claim.name)
         var claimed: [ClaimedExecution] = []
         claimed.reserveCapacity(rows.count)
         for row in rows {

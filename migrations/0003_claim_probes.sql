@@ -1,0 +1,26 @@
+-- Skipper schema, version 3: the claim index leads with every column a runner narrows by.
+--
+-- A runner claims from its queues × priorities × job types, ready ones only (run_at <= now()),
+-- in the order priority, run_at, execution_id. Version 1's index (queue, priority, run_at,
+-- execution_id) served exactly one shape — one queue, every priority and job type, all due —
+-- and made PostgreSQL read, row by row, whatever a runner could not take: a runner of priority
+-- low stepped over every ready high one, a runner without a handler for a million `bulk` rows
+-- over all of them, a runner of several queues sorted every ready row of them all, and a million
+-- executions due tomorrow stood in front of today's normal ones.
+--
+-- With job_type before run_at, each (queue, priority, job_type) that a runner serves is one
+-- contiguous range of this index, ordered by run_at, execution_id, and `run_at <= now()` is a
+-- bound of the scan, not a filter: claim_executions() (sql/functions.sql) reads each such range
+-- from its start for at most the batch it wants and merges them, so what it reads does not grow
+-- with executions of other queues, priorities or types, nor with executions not yet due. The
+-- cost is one short index probe per combination the runner serves.
+--
+-- Creating the index takes a lock that holds back enqueues for as long as it builds (about a
+-- second per million queued executions); runners of the previous version keep working through
+-- it, with a sort per claim until they are upgraded.
+CREATE INDEX IF NOT EXISTS executions_claim_probe_idx ON executions (queue, priority, job_type, run_at, execution_id)
+    WHERE status = 'queued';
+DROP INDEX IF EXISTS executions_claim_idx;
+
+INSERT INTO skipper_schema_migrations (version, name) VALUES (3, '0003_claim_probes')
+    ON CONFLICT (version) DO NOTHING;
