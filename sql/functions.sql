@@ -164,13 +164,18 @@ CREATE OR REPLACE FUNCTION claim_executions(
     p_job_types  text[],
     p_limit      integer,
     p_worker_id  text
-) RETURNS SETOF executions
+) RETURNS TABLE (
+    execution_id bigint, queue text, job_type text, priority smallint, payload jsonb, attempt integer,
+    max_attempts integer, run_at timestamptz, idempotency_key text, timeout_seconds double precision,
+    trace_context text
+)
 LANGUAGE plpgsql VOLATILE
 -- A generic plan from the first call (the plan does not depend on the values), and no JIT: the
 -- planner cannot know how many rows each probe yields, and its estimate would make JIT
 -- compile the statement on every call (a hundred milliseconds for a sub-millisecond claim).
 SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off
 AS $$
+#variable_conflict use_column
 BEGIN
     RETURN QUERY
     -- One probe per (queue, priority, job type): the start of its range of
@@ -199,7 +204,8 @@ BEGIN
     UPDATE executions e
        SET status = 'running', attempt = e.attempt + 1, worker_id = p_worker_id, started_at = now(), updated_at = now()
      WHERE e.execution_id = ANY(ARRAY(SELECT picked.execution_id FROM picked))
-    RETURNING e.*;
+    RETURNING e.execution_id, e.queue, e.job_type, e.priority, e.payload, e.attempt, e.max_attempts, e.run_at,
+              e.idempotency_key, e.timeout_seconds, e.trace_context;
 END
 $$;
 COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) IS

@@ -5,7 +5,7 @@ committed it: the shape of a claim stranded by a network cut.
     cut_claim_reply.py LISTEN_PORT UPSTREAM_PORT [CUTS]
 
 It reads the server's side of the PostgreSQL protocol message by message. When a DataRow with 11
-columns (a claimed execution, ExecutionStore.claimColumns) arrives, it holds that reply back until
+columns (a claimed execution: the columns claim_executions() returns) arrives, it holds that reply back until
 the ReadyForQuery that ends it: the server sends ReadyForQuery only after the claim's transaction
 committed. It then drops the held reply and closes both sides, so the rows are `running` under the
 runner that never learned of them. It does this CUTS times (default 1), then passes everything.

@@ -26,6 +26,12 @@ extension EndToEnd {
             #expect((figures?["ceiling_claim_complete_jobs_per_s"] as? Double ?? 0) > 0)
             #expect(figures?["pickup_latency_ms"] != nil)
             #expect(output.contains("drain, 1 runner, defaults, no-op"))
+            let shapes = figures?["claim_shapes"] as? [String: Any]
+            for shape in ["one_queue", "three_queues_serving_one", "three_queues_serving_three", "specialized_low",
+                          "specialized_low_behind_high", "noop_behind_other_type", "today_behind_tomorrow"] {
+                #expect(((shapes?[shape] as? [String: Any])?["completed"] as? Int ?? 0) > 0, "\(shape)")
+            }
+            #expect(output.contains("claim shape: low behind"))
             #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE queue LIKE 'bench%'", as: Int.self) == 0)
         }
     }
