@@ -267,22 +267,112 @@ $$;
 COMMENT ON FUNCTION cleanup_old_idempotency_records(interval) IS
     'Deletes idempotency records older than the interval (e.g. ''24 hours'') and returns how many it deleted.';
 
+CREATE OR REPLACE FUNCTION queue_depth_rows(p_exact_up_to integer DEFAULT 10000)
+RETURNS TABLE (
+    queue text, priority smallint, status text, executions bigint, ready bigint, oldest_ready_age_seconds numeric,
+    scheduled bigint, longest_running_seconds numeric, estimated boolean
+)
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+    g           record;
+    v_ready     bigint;
+    v_scheduled bigint;
+    v_capped_r  boolean;
+    v_capped_s  boolean;
+    v_plan      json;
+BEGIN
+    -- Queued: each (queue, priority) and each job type in it found by skip scans of
+    -- executions_claim_probe_idx (one index descent each); in each job type's range the due and
+    -- the not-yet-due executions are counted exactly up to p_exact_up_to each. Above that the
+    -- total is the planner's estimate (marked estimated; the statistics executions_depth_stats
+    -- keep it close), so reading it stays cheap however deep the queue.
+    FOR g IN
+        WITH RECURSIVE groups AS (
+            (SELECT e.queue, e.priority FROM executions e WHERE e.status = 'queued' ORDER BY e.queue, e.priority LIMIT 1)
+            UNION ALL
+            SELECT n.queue, n.priority
+              FROM groups
+             CROSS JOIN LATERAL (
+                 SELECT e.queue, e.priority FROM executions e
+                  WHERE e.status = 'queued' AND (e.queue, e.priority) > (groups.queue, groups.priority)
+                  ORDER BY e.queue, e.priority LIMIT 1) n)
+        SELECT groups.queue, groups.priority FROM groups
+    LOOP
+        WITH RECURSIVE types AS (
+            (SELECT e.job_type FROM executions e
+              WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority ORDER BY e.job_type LIMIT 1)
+            UNION ALL
+            SELECT n.job_type
+              FROM types
+             CROSS JOIN LATERAL (
+                 SELECT e.job_type FROM executions e
+                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type > types.job_type
+                  ORDER BY e.job_type LIMIT 1) n)
+        SELECT coalesce(sum(due.n), 0), coalesce(sum(later.n), 0),
+               coalesce(bool_or(due.n >= p_exact_up_to), false), coalesce(bool_or(later.n >= p_exact_up_to), false),
+               extract(epoch FROM now() - min(first_due.run_at))
+          INTO v_ready, v_scheduled, v_capped_r, v_capped_s, oldest_ready_age_seconds
+          FROM types
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS n FROM (
+                 SELECT 1 FROM executions e
+                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
+                    AND e.run_at <= now()
+                  LIMIT p_exact_up_to) x) due
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS n FROM (
+                 SELECT 1 FROM executions e
+                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
+                    AND e.run_at > now()
+                  LIMIT p_exact_up_to) x) later
+          LEFT JOIN LATERAL (
+             SELECT e.run_at FROM executions e
+              WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
+                AND e.run_at <= now()
+              ORDER BY e.run_at LIMIT 1) first_due ON true;
+        queue := g.queue;
+        priority := g.priority;
+        status := 'queued';
+        estimated := v_capped_r OR v_capped_s;
+        executions := v_ready + v_scheduled;
+        ready := v_ready;
+        scheduled := v_scheduled;
+        IF estimated THEN
+            EXECUTE format('EXPLAIN (FORMAT JSON) SELECT 1 FROM executions WHERE status = ''queued'' AND queue = %L AND priority = %s',
+                           g.queue, g.priority) INTO v_plan;
+            executions := greatest(executions, (v_plan->0->'Plan'->>'Plan Rows')::bigint);
+            -- The side counted exactly stays exact; the other is what is left of the total.
+            IF NOT v_capped_s THEN
+                ready := executions - v_scheduled;
+            ELSIF NOT v_capped_r THEN
+                scheduled := executions - v_ready;
+            ELSE
+                ready := round(executions * v_ready::numeric / (v_ready + v_scheduled));
+                scheduled := executions - ready;
+            END IF;
+        END IF;
+        longest_running_seconds := NULL;
+        RETURN NEXT;
+    END LOOP;
+    -- Running: as many as the runners' slots and prefetch, counted exactly.
+    RETURN QUERY
+    SELECT e.queue, e.priority, 'running'::text, count(*), 0::bigint, NULL::numeric, 0::bigint,
+           extract(epoch FROM now() - min(e.started_at)), false
+      FROM executions e
+     WHERE e.status = 'running'
+     GROUP BY e.queue, e.priority;
+END
+$$;
+COMMENT ON FUNCTION queue_depth_rows(integer) IS
+    'The rows of the queue_depth view: queued and running executions per queue, priority and status. Counts above p_exact_up_to queued executions per queue and priority are the planner''s estimates (estimated = true), so that reading it stays cheap with millions queued.';
+
 CREATE OR REPLACE VIEW queue_depth AS
-    SELECT queue,
-           priority,
-           status,
-           count(*) AS executions,
-           count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
-           extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))
-               AS oldest_ready_age_seconds,
-           count(*) FILTER (WHERE status = 'queued' AND run_at > now()) AS scheduled,
-           extract(epoch FROM now() - min(started_at) FILTER (WHERE status = 'running'))
-               AS longest_running_seconds
-      FROM executions
-     WHERE status IN ('queued', 'running')
-     GROUP BY queue, priority, status;
+    SELECT queue, priority, status, executions, ready, oldest_ready_age_seconds, scheduled, longest_running_seconds,
+           estimated
+      FROM queue_depth_rows();
 COMMENT ON VIEW queue_depth IS
-    'Queued and running executions per queue, priority and status: how many, how many are ready and scheduled for later, how long the oldest ready one has waited and the longest running one has run. The one definition of queue depth: runner status, the queue_depth metric and the runbook read it.';
+    'Queued and running executions per queue, priority and status: how many, how many are ready and scheduled for later, how long the oldest ready one has waited and the longest running one has run, and whether the counts are estimates (above 10,000 queued per queue and priority). The one definition of queue depth: runner status, the queue_depth metric and the runbook read it.';
 
 CREATE OR REPLACE VIEW worker_health AS
     SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,

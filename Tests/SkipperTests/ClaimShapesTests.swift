@@ -131,6 +131,28 @@ extension EndToEnd {
             expectBounded(plan, combinations: 3 * 3 * 2, "three queues over 1M ready")
         }
 
+        @Test func queueDepthStaysCheapAndCloseOverTwoMillion() async throws {
+            let schema = try await Self.table.value
+            let result = try await runProgram([
+                "/usr/bin/psql", schema.url, "-qAtX", "-c", "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) SELECT * FROM queue_depth",
+            ])
+            #expect(result.status == 0, "\(result.output)")
+            let plan = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]]
+            let top = plan?.first?["Plan"] as? [String: Any]
+            let buffers = (top?["Shared Hit Blocks"] as? Int ?? 0) + (top?["Shared Read Blocks"] as? Int ?? 0)
+            // Counting two million queued rows reads over 10,000 index pages; the view reads a few hundred.
+            #expect(buffers < 3000, "queue_depth read \(buffers) buffers")
+            let depth = try await QueueDepth.read(on: try await schema.store()).filter { $0.queue == "shapes" && $0.priority == .high }
+            #expect(depth.count == 1)
+            if let line = depth.first {
+                #expect(line.estimated)
+                #expect(abs(line.executions - 2_000_000) < 300_000, "\(line)")
+                #expect(abs(line.ready - 1_000_000) < 300_000, "\(line)")
+                #expect(line.executions == line.ready + line.scheduled)
+                print("queue_depth over 2,000,000 queued: \(buffers) buffers, estimated \(line.executions) (\(line.ready) ready)")
+            }
+        }
+
         @Test func theClaimTakesHighBeforeNormalBeforeLowAcrossQueuesThenRunAtThenID() async throws {
             let schema = try await TestSchema.create(prefix: "order")
             let connection = try await schema.store()

@@ -128,6 +128,28 @@ struct SQLAPITests {
         #expect(invalid.index == 1 && invalid.field == "queue")
     }
 
+    @Test func queueDepthIsExactForSmallQueuesAndSaysWhenItEstimates() async throws {
+        let connection = try await schema.store()
+        try await connection.execute("""
+            INSERT INTO executions (queue, job_type) SELECT 'depth_q', 'noop' FROM generate_series(1, 3);
+            INSERT INTO executions (queue, job_type, run_at) SELECT 'depth_q', 'mail', now() + interval '1 hour' FROM generate_series(1, 2);
+            INSERT INTO executions (queue, job_type, status, worker_id, started_at, attempt) VALUES ('depth_q', 'noop', 'running', 'worker-d', now() - interval '5 seconds', 1);
+            INSERT INTO executions (queue, job_type, status, finished_at) VALUES ('depth_q', 'noop', 'completed', now());
+            """)
+        let depth = try await QueueDepth.read(on: connection).filter { $0.queue == "depth_q" }
+        let queued = try #require(depth.first { $0.status == .queued })
+        #expect((queued.executions, queued.ready, queued.scheduled, queued.estimated) == (5, 3, 2, false))
+        #expect((queued.oldestAgeSeconds ?? -1) >= 0)
+        let running = try #require(depth.first { $0.status == .running })
+        #expect(running.executions == 1 && (running.oldestAgeSeconds ?? 0) >= 4)
+        #expect(depth.count == 2)  // finished executions are not counted
+        // Above the exact limit the counts are marked estimated (and stay consistent).
+        let rows = try await connection.query(
+            "SELECT executions, ready, scheduled, estimated FROM queue_depth_rows(2) WHERE queue = 'depth_q' AND status = 'queued'")
+        #expect(try rows[0].decode("estimated", as: Bool.self))
+        #expect(try rows[0].decode("executions", as: Int.self) == rows[0].decode("ready", as: Int.self) + rows[0].decode("scheduled", as: Int.self))
+    }
+
     @Test func storeErrorsSayWhatFailedWithoutTheTarget() async throws {
         let database = try Database(url: "postgresql://skipper:Secret-Pass-1@127.0.0.1:1/nowhere?connect_timeout=2")
         let error = try await #require(throws: StoreError.self) {

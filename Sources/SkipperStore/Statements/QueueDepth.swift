@@ -17,9 +17,11 @@ public struct QueueDepth: Sendable {
     public var scheduled: Int
     /// How long the oldest ready one has waited (queued), or the longest running one has run.
     public var oldestAgeSeconds: Double?
+    /// Whether the counts are estimates (above 10,000 queued of one queue and priority).
+    public var estimated: Bool
 
     static let read = StoreStatement("read_queue_depth", """
-        SELECT queue, priority, status, executions, ready, scheduled,
+        SELECT queue, priority, status, executions, ready, scheduled, estimated,
                CASE status WHEN 'queued' THEN oldest_ready_age_seconds ELSE longest_running_seconds END::float8 AS oldest
           FROM queue_depth
          ORDER BY queue, priority, status
@@ -34,7 +36,8 @@ public struct QueueDepth: Sendable {
                     priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
                     status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued,
                     executions: try row.decode("executions"), ready: try row.decode("ready"),
-                    scheduled: try row.decode("scheduled"), oldestAgeSeconds: try row.decode("oldest", as: Double?.self))
+                    scheduled: try row.decode("scheduled"), oldestAgeSeconds: try row.decode("oldest", as: Double?.self),
+                    estimated: try row.decode("estimated"))
             }
         }
     }

@@ -45,12 +45,13 @@ package struct QueueStatus: Sendable {
 
     /// Plain-text tables for a terminal.
     package func rendered() -> String {
-        var out = "EXECUTIONS (queued and running)\n"
+        var out = "EXECUTIONS (queued and running; ~ marks an estimate)\n"
         out += Self.table(
             ["queue", "priority", "status", "count", "ready", "scheduled", "oldest (s)"],
             depth.map {
-                [$0.queue, $0.priority.description, $0.status.rawValue, String($0.executions),
-                 $0.status == .queued ? String($0.ready) : "-", $0.status == .queued ? String($0.scheduled) : "-",
+                [$0.queue, $0.priority.description, $0.status.rawValue, Self.count($0.executions, estimated: $0.estimated),
+                 $0.status == .queued ? Self.count($0.ready, estimated: $0.estimated) : "-",
+                 $0.status == .queued ? Self.count($0.scheduled, estimated: $0.estimated) : "-",
                  $0.oldestAgeSeconds.map { String(format: "%.1f", $0) } ?? "-"]
             })
         out += "\nWORKERS\n"
@@ -60,6 +61,9 @@ package struct QueueStatus: Sendable {
                            String(format: "%.1f", $0.secondsSinceHeartbeat), $0.queues.joined(separator: ",")] })
         return out
     }
+
+    /// A count, with `~` in front when it is an estimate.
+    static func count(_ value: Int, estimated: Bool) -> String { (estimated ? "~" : "") + String(value) }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         guard !rows.isEmpty else { return "  (none)\n" }
