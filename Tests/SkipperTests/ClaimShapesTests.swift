@@ -1,5 +1,5 @@
 import Foundation
-import SkipperStore
+@testable import SkipperStore
 import TestSupport
 import Testing
 
@@ -151,6 +151,30 @@ extension EndToEnd {
                 #expect(line.executions == line.ready + line.scheduled)
                 print("queue_depth over 2,000,000 queued: \(buffers) buffers, estimated \(line.executions) (\(line.ready) ready)")
             }
+        }
+
+        @Test func theOtherStatementsOfRunnersAndReapersReadNoTableOverTwoMillion() async throws {
+            let schema = try await Self.table.value
+            let statements: [(String, String, String)] = [
+                ("rescue_orphans", ReaperStore.rescueOrphans.text, "(120, 1000)"),
+                ("prune_finished", ReaperStore.pruneFinished.text, "('{completed,cancelled}', 604800, 1000)"),
+                ("prune_workers", ReaperStore.pruneWorkers.text, "(604800)"),
+                ("release_stranded", ExecutionStore.releaseStranded, "('worker-x', '{1,2,3}')"),
+                ("complete_many", ExecutionStore.completeMany, "('{1,2}', '{1,1}', '{worker-x,worker-x}', '{null,null}')"),
+                ("fail_many", ExecutionStore.failMany, "('{1,2}', '{1,1}', '{worker-x,worker-x}', '{boom,boom}')"),
+                ("release_many", ExecutionStore.releaseMany, "('{1,2}', '{1,1}', '{worker-x,worker-x}')"),
+            ]
+            var script = "\\set ON_ERROR_STOP 1\nSET plan_cache_mode = force_generic_plan;\n"
+            for (name, text, arguments) in statements {
+                script += "PREPARE \(name) AS \(text);\nEXPLAIN EXECUTE \(name)\(arguments);\n"
+            }
+            script += "EXPLAIN SELECT cleanup_old_idempotency_records(interval '1 day');\n"
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("plans-\(UUID().uuidString).sql")
+            try script.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try await runProgram(["/usr/bin/psql", schema.url, "-qAtX", "-f", file.path])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(!result.output.contains("Seq Scan on executions"), "\(result.output)")
         }
 
         @Test func theClaimTakesHighBeforeNormalBeforeLowAcrossQueuesThenRunAtThenID() async throws {
