@@ -36,10 +36,14 @@ public struct SettingsSource: Sendable {
         return try setting.parse(text)
     }
 
-    /// The text given for a setting, trimmed; nil when blank or not given.
+    /// The text given for a setting, trimmed: the flag's as given (a blank flag is a value, and
+    /// its parser says what is wrong with it), else the environment's or the file's, where a blank
+    /// value counts as unset.
     public func text(_ name: String, flag: String? = nil) -> String? {
-        let raw = flag ?? reader.string(forKey: ConfigKey(name))
-        guard let trimmed = raw?.trimmingCharacters(in: .whitespaces), !trimmed.isEmpty else { return nil }
+        if let flag { return flag.trimmingCharacters(in: .whitespaces) }
+        guard let trimmed = reader.string(forKey: ConfigKey(name))?.trimmingCharacters(in: .whitespaces), !trimmed.isEmpty else {
+            return nil
+        }
         return trimmed
     }
 
