@@ -1,7 +1,8 @@
 -- Skipper's SQL API: what applications (in any language) and operators call.
 -- Installed and kept current by `runner migrate` (re-applied whenever this file changes);
 -- by hand: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -1 -f sql/functions.sql
--- Every function here only uses CREATE OR REPLACE, so applying it twice is harmless.
+-- Every function here uses CREATE OR REPLACE (and DROP IF EXISTS for a signature that changed),
+-- so applying it twice is harmless.
 --
 -- The functions that change executions run with their owner's rights (SECURITY DEFINER, with
 -- the search_path fixed to the one they were installed with), so an application needs no
@@ -158,16 +159,33 @@ $$;
 COMMENT ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) IS
     'Adds many executions in one call (element i of each array describes execution i; NULL elements take enqueue_execution''s defaults, delays count from the server''s clock) and returns their execution_ids in order. The payload limit is checked for the whole batch first. No idempotency keys: use enqueue_execution for those.';
 
+CREATE OR REPLACE FUNCTION claim_commit_margin() RETURNS interval
+LANGUAGE sql IMMUTABLE AS $$ SELECT interval '1 second' $$;
+COMMENT ON FUNCTION claim_commit_margin() IS
+    'How far behind now() a claim resume point stays: an enqueue whose transaction commits within this long of its run_at is still found by the next claim; a later one by the next claim_resume_points() check (every POLL_INTERVAL).';
+
+-- Resumed claims. A runner's claim reads each (queue, priority, job type) range of
+-- executions_claim_probe_idx from where its previous claim ended, not from the range's start.
+-- Every execution a claim takes leaves its old row version in that index until VACUUM removes
+-- it, and VACUUM may not while any transaction older than the claim is open (a forgotten BEGIN
+-- in psql, a long report, a replication slot): a claim that started at the range's start would
+-- step over every execution claimed since that transaction began, and grow slower for as long as
+-- it stays. Executions can appear behind a resume point (an enqueue committing late, a claim
+-- given back, run_at given in the past): the point stays claim_commit_margin() behind the claim's
+-- now(), and the runner sets its points again from claim_resume_points() every POLL_INTERVAL,
+-- which finds the rest.
+DROP FUNCTION IF EXISTS claim_executions(text[], smallint[], text[], integer, text);
 CREATE OR REPLACE FUNCTION claim_executions(
     p_queues     text[],
     p_priorities smallint[],
     p_job_types  text[],
     p_limit      integer,
-    p_worker_id  text
+    p_worker_id  text,
+    p_after      jsonb DEFAULT NULL
 ) RETURNS TABLE (
     execution_id bigint, queue text, job_type text, priority smallint, payload jsonb, attempt integer,
     max_attempts integer, run_at timestamptz, idempotency_key text, timeout_seconds double precision,
-    trace_context text
+    trace_context text, resume_run_at timestamptz, resume_id bigint
 )
 LANGUAGE plpgsql VOLATILE
 -- A generic plan from the first call (the plan does not depend on the values), and no JIT: the
@@ -176,22 +194,28 @@ LANGUAGE plpgsql VOLATILE
 SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off
 AS $$
 #variable_conflict use_column
+DECLARE
+    v_margin_start timestamptz := now() - claim_commit_margin();
 BEGIN
     RETURN QUERY
-    -- One probe per (queue, priority, job type): the start of its range of
-    -- executions_claim_probe_idx (migrations/0003_claim_probes.sql), due ones only, locked with
-    -- SKIP LOCKED so that runners never wait for each other. Each yields at most p_limit rows,
-    -- so the merge below sorts at most p_limit × probes rows, never the ready set.
+    -- One probe per (queue, priority, job type): its range of executions_claim_probe_idx
+    -- (migrations/0003_claim_probes.sql) from its resume point in p_after (else from the start),
+    -- due ones only, locked with SKIP LOCKED so that runners never wait for each other. Each
+    -- yields at most p_limit rows, so the merge below sorts at most p_limit × probes rows.
     WITH probes AS (
         SELECT p.execution_id, p.priority, p.run_at
           FROM unnest(p_queues) AS q(queue)
          CROSS JOIN unnest(p_priorities) AS pr(priority)
          CROSS JOIN unnest(p_job_types) AS t(job_type)
+          LEFT JOIN jsonb_to_recordset(coalesce(p_after, '[]')) AS f(queue text, priority smallint, job_type text,
+                                                                     run_at timestamptz, execution_id bigint)
+            ON f.queue = q.queue AND f.priority = pr.priority AND f.job_type = t.job_type
          CROSS JOIN LATERAL (
              SELECT e.execution_id, e.priority, e.run_at
                FROM executions e
               WHERE e.status = 'queued' AND e.queue = q.queue AND e.priority = pr.priority
                 AND e.job_type = t.job_type AND e.run_at <= now()
+                AND (e.run_at, e.execution_id) > (coalesce(f.run_at, '-infinity'), coalesce(f.execution_id, 0))
               ORDER BY e.run_at, e.execution_id
               LIMIT p_limit
                 FOR UPDATE SKIP LOCKED) p),
@@ -205,11 +229,46 @@ BEGIN
        SET status = 'running', attempt = e.attempt + 1, worker_id = p_worker_id, started_at = now(), updated_at = now()
      WHERE e.execution_id = ANY(ARRAY(SELECT picked.execution_id FROM picked))
     RETURNING e.execution_id, e.queue, e.job_type, e.priority, e.payload, e.attempt, e.max_attempts, e.run_at,
-              e.idempotency_key, e.timeout_seconds, e.trace_context;
+              e.idempotency_key, e.timeout_seconds, e.trace_context,
+              -- Where the next claim of this row's probe resumes: after this row, or after the
+              -- commit margin when the row is younger than it.
+              least(e.run_at, v_margin_start),
+              CASE WHEN e.run_at < v_margin_start THEN e.execution_id ELSE 0 END;
 END
 $$;
-COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) IS
-    'The runner''s claim: up to p_limit ready executions of these queues, priorities and job types, in the order priority, run_at, execution_id (rows come back in no order), marked running under p_worker_id with the attempt counted. Rows another transaction holds are skipped. Its cost grows with the combinations asked for, not with the executions of other queues, priorities or types, nor with those not yet due.';
+COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb) IS
+    'The runner''s claim: up to p_limit ready executions of these queues, priorities and job types, in the order priority, run_at, execution_id (rows come back in no order), marked running under p_worker_id with the attempt counted. Rows another transaction holds are skipped. p_after, a JSON array of {queue, priority, job_type, run_at, execution_id}, says where each (queue, priority, job type) resumes: only executions after that (run_at, execution_id) are read; each returned row''s resume_run_at and resume_id are the point after it. Its cost grows with the combinations asked for and the rows it returns, not with the executions of other queues, priorities or types, those not yet due, nor those claimed before its resume points.';
+
+CREATE OR REPLACE FUNCTION claim_resume_points(p_queues text[], p_priorities smallint[], p_job_types text[])
+RETURNS TABLE (queue text, priority smallint, job_type text, resume_run_at timestamptz, resume_id bigint)
+LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_margin_start timestamptz := now() - claim_commit_margin();
+BEGIN
+    -- The first queued and due execution of each range (read from the range's start: the one
+    -- check that steps over what a long transaction keeps), or none; the point just before it,
+    -- kept behind the commit margin.
+    RETURN QUERY
+    SELECT q.queue, pr.priority, t.job_type,
+           CASE WHEN h.run_at IS NULL OR h.run_at >= v_margin_start THEN v_margin_start ELSE h.run_at END,
+           CASE WHEN h.run_at IS NULL OR h.run_at >= v_margin_start THEN 0::bigint ELSE h.execution_id - 1 END
+      FROM unnest(p_queues) AS q(queue)
+     CROSS JOIN unnest(p_priorities) AS pr(priority)
+     CROSS JOIN unnest(p_job_types) AS t(job_type)
+      LEFT JOIN LATERAL (
+          SELECT e.run_at, e.execution_id
+            FROM executions e
+           WHERE e.status = 'queued' AND e.queue = q.queue AND e.priority = pr.priority
+             AND e.job_type = t.job_type AND e.run_at <= now()
+           ORDER BY e.run_at, e.execution_id
+           LIMIT 1) h ON true;
+END
+$$;
+COMMENT ON FUNCTION claim_resume_points(text[], smallint[], text[]) IS
+    'Where claims of these queues, priorities and job types may resume (the p_after of claim_executions): just before the first queued, due execution of each, or the commit margin behind now() when there is none. Runners call it every POLL_INTERVAL, so an execution that appeared behind a resume point waits at most that long.';
 
 CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
@@ -384,7 +443,8 @@ COMMENT ON VIEW worker_health IS
 
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION claim_resume_points(text[], smallint[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

@@ -32,7 +32,9 @@ GRANT SELECT, UPDATE ON executions TO skipper_runner;
 GRANT SELECT, UPDATE ON idempotency_records TO skipper_runner;
 GRANT SELECT, INSERT, UPDATE ON worker_heartbeats TO skipper_runner;
 GRANT SELECT ON skipper_schema_migrations TO skipper_runner;
-GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, text) TO skipper_runner;
+GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb),
+                          claim_resume_points(text[], smallint[], text[])
+    TO skipper_runner;
 GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
                           enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])
     TO skipper_runner;

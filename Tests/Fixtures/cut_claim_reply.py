@@ -4,7 +4,7 @@ committed it: the shape of a claim stranded by a network cut.
 
     cut_claim_reply.py LISTEN_PORT UPSTREAM_PORT [CUTS]
 
-It reads the server's side of the PostgreSQL protocol message by message. When a DataRow with 11
+It reads the server's side of the PostgreSQL protocol message by message. When a DataRow with 13
 columns (a claimed execution: the columns claim_executions() returns) arrives, it holds that reply back until
 the ReadyForQuery that ends it: the server sends ReadyForQuery only after the claim's transaction
 committed. It then drops the held reply and closes both sides, so the rows are `running` under the
@@ -16,7 +16,7 @@ import asyncio
 import struct
 import sys
 
-CLAIM_COLUMNS = 11
+CLAIM_COLUMNS = 13
 state = {"cuts_left": int(sys.argv[3]) if len(sys.argv) > 3 else 1, "cuts": 0}
 
 

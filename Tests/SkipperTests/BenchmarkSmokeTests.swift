@@ -32,6 +32,9 @@ extension EndToEnd {
                 #expect(((shapes?[shape] as? [String: Any])?["completed"] as? Int ?? 0) > 0, "\(shape)")
             }
             #expect(output.contains("claim shape: low behind"))
+            let heldXmin = figures?["held_xmin"] as? [String: Any]
+            #expect((heldXmin?["p99_ms_held"] as? Double ?? 0) > 0)
+            #expect(output.contains("xmin held"))
             #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE queue LIKE 'bench%'", as: Int.self) == 0)
         }
     }

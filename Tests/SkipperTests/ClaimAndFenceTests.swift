@@ -1,5 +1,5 @@
 import Foundation
-import SkipperStore
+@testable import SkipperStore
 import PGClient
 import TestSupport
 import Testing
@@ -39,6 +39,49 @@ struct ClaimAndFenceTests {
         let batch = try await ExecutionStore.claim(
             on: connection, queues: ["order"], priorities: Priority.allCases, jobTypes: ["noop"], limit: 10, workerID: "worker-order")
         #expect(batch.isEmpty)  // the delayed one is not due
+    }
+
+    @Test func aResumedClaimReadsAfterItsPointAndTheCheckFindsWhatAppearedBehindIt() async throws {
+        let connection = try await schema.store()
+        func insert(secondsAgo: Double) async throws -> Int64 {
+            try await connection.query(
+                "INSERT INTO executions (queue, job_type, run_at) VALUES ('resume', 'noop', now() - make_interval(secs => $1)) RETURNING execution_id",
+                [secondsAgo])[0].decode("execution_id", as: Int64.self)
+        }
+        let first = try await insert(secondsAgo: 60)
+        let second = try await insert(secondsAgo: 50)
+        let third = try await insert(secondsAgo: 40)
+        func claim(after: [ClaimProbe: ResumePoint]) async throws -> ClaimBatch {
+            try await ExecutionStore.claim(
+                on: connection, queues: ["resume"], priorities: [.normal], jobTypes: ["noop"], limit: 1, workerID: "worker-resume",
+                after: after)
+        }
+        let probe = ClaimProbe(queue: "resume", priority: .normal, jobType: "noop")
+        let one = try await claim(after: [:])
+        #expect(one.executions.map(\.executionID) == [first])
+        // Older than the commit margin: the point is the row itself.
+        #expect(one.resumePoints[probe]?.executionID == first)
+        // The first is back in the queue (a claim given back): a resumed claim does not see it.
+        try await connection.execute("UPDATE executions SET status = 'queued', worker_id = NULL WHERE execution_id = \(first)")
+        let two = try await claim(after: one.resumePoints)
+        #expect(two.executions.map(\.executionID) == [second])
+        // One enqueued with a run_at older than every point: only the check finds it, then the first.
+        let straggler = try await insert(secondsAgo: 3600)
+        let three = try await claim(after: two.resumePoints)
+        #expect(three.executions.map(\.executionID) == [third])
+        let checked = try await ExecutionStore.claimResumePoints(
+            on: connection, queues: ["resume"], priorities: [.normal], jobTypes: ["noop"])
+        #expect(checked[probe]?.executionID == straggler - 1)
+        #expect(try await claim(after: checked).executions.map(\.executionID) == [straggler])
+        // From the checked point on, the claim given back is read too.
+        #expect(try await claim(after: checked).executions.map(\.executionID) == [first])
+        // Nothing queued: the check's point is the commit margin behind now, so what is enqueued
+        // from now on is still read.
+        let empty = try await ExecutionStore.claimResumePoints(
+            on: connection, queues: ["resume"], priorities: [.normal], jobTypes: ["noop"])
+        #expect(empty[probe]?.executionID == 0)
+        let fresh = try await enqueue(queue: "resume")
+        #expect(try await claim(after: empty).executions.map(\.executionID) == [fresh])
     }
 
     @Test func queuePriorityAndJobTypeFiltersHold() async throws {

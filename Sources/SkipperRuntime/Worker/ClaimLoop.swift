@@ -13,6 +13,7 @@ struct ClaimLoop: Sendable {
     let jobTypes: [String]
     let lifecycle: WorkerLifecycle
     let ledger: ClaimLedger
+    let resumePoints: ClaimResumePoints
     let outcomes: OutcomeWriter
     let runner: ExecutionRunner
     let wake: WakeSignal
@@ -93,10 +94,12 @@ struct ClaimLoop: Sendable {
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
                 do throws(StoreError) {
                     let db = try await connection.get()
-                    let claimed = try await ExecutionStore.claim(
+                    let batch = try await ExecutionStore.claim(
                         on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
-                        limit: limit, workerID: state.workerID)
+                        limit: limit, workerID: state.workerID, after: resumePoints.current)
                     connection.succeeded()
+                    resumePoints.advance(batch.resumePoints)
+                    let claimed = batch.executions
                     ledger.claimed(claimed)
                     start(claimed.prefix(free))
                     prefetched.append(contentsOf: claimed.dropFirst(free))
@@ -121,6 +124,7 @@ struct ClaimLoop: Sendable {
             let released = try await ExecutionStore.releaseStranded(workerID: workerID, held: ledger.heldIDs, on: db)
             connection.succeeded()
             if !released.isEmpty {
+                resumePoints.forgetAll()
                 logger.warning("gave back executions claimed for this runner whose claim reply never arrived; their attempt is not counted", metadata: [
                     LogKey.status: "\(LogStatus.strandedReleased)", LogKey.workerID: "\(workerID)",
                     "count": "\(released.count)", "execution_ids": "\(released.sorted().map(String.init).joined(separator: ","))",

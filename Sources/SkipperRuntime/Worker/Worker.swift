@@ -92,10 +92,12 @@ public final class Worker: Service, Sendable {
 
     public func run() async throws {
         let claimable = configuration.claimableJobTypes(registry: handlers)
+        let resumePoints = ClaimResumePoints()
         logStart(claimable: claimable)
         let cancellations = Cancellations(ledger: ledger, watchdog: watchdog, grace: configuration.cancelGrace, logger: logger)
         let claimLoop = ClaimLoop(
-            configuration: configuration, jobTypes: claimable, lifecycle: lifecycle, ledger: ledger, outcomes: outcomes,
+            configuration: configuration, jobTypes: claimable, lifecycle: lifecycle, ledger: ledger, resumePoints: resumePoints,
+            outcomes: outcomes,
             runner: ExecutionRunner(
                 handlers: handlers, configuration: configuration, lifecycle: lifecycle, ledger: ledger, outcomes: outcomes,
                 watchdog: watchdog, observer: observer, logger: logger),
@@ -104,6 +106,8 @@ public final class Worker: Service, Sendable {
         let heartbeat = Heartbeat(
             connector: connector, configuration: configuration, lifecycle: lifecycle, ledger: ledger,
             cancellations: cancellations, observer: observer, logger: logger)
+        let resumePointCheck = ResumePointCheck(
+            connector: connector, configuration: configuration, jobTypes: claimable, resumePoints: resumePoints, logger: logger)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 // Claims stay durable (synchronous_commit as the server has it): a claim lost in a
@@ -118,6 +122,9 @@ public final class Worker: Service, Sendable {
                 }
                 await withTaskGroup(of: Void.self) { beating in
                     beating.addTask { await heartbeat.run() }
+                    if configuration.mode != .schedulerOnly && !claimable.isEmpty {
+                        beating.addTask { await resumePointCheck.run() }
+                    }
                     async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)
                     await claimLoop.run(connection: claimConnection)
                     // Every outcome is written (or given up on after the grace) before the row says

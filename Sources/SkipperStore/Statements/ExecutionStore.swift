@@ -19,14 +19,36 @@ package enum ExecutionStore {
         }
     }
 
-    /// Claims up to `limit` ready executions for `workerID` (``ClaimStatement``), in claim order.
+    /// Claims up to `limit` ready executions for `workerID` (``ClaimStatement``), in claim order,
+    /// reading every probe from its range's start.
     package static func claim(
         on connection: StoreConnection, queues: [String], priorities: [Priority], jobTypes: [String],
         limit: Int, workerID: String
     ) async throws(StoreError) -> [ClaimedExecution] {
+        try await claim(
+            on: connection, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID,
+            after: [:]).executions
+    }
+
+    /// Claims up to `limit` ready executions for `workerID`, each probe resuming after its point
+    /// in `after`; the batch says where each probe that yielded an execution resumes next.
+    package static func claim(
+        on connection: StoreConnection, queues: [String], priorities: [Priority], jobTypes: [String],
+        limit: Int, workerID: String, after: [ClaimProbe: ResumePoint]
+    ) async throws(StoreError) -> ClaimBatch {
         try await connection.rows("claim") { db in
             try await ClaimStatement.run(
-                on: db, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID)
+                on: db, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID, after: after)
+        }
+    }
+
+    /// Where each probe of a claim of these queues, priorities and job types may resume
+    /// (`claim_resume_points`): finds executions that appeared behind the points claims left.
+    package static func claimResumePoints(
+        on connection: StoreConnection, queues: [String], priorities: [Priority], jobTypes: [String]
+    ) async throws(StoreError) -> [ClaimProbe: ResumePoint] {
+        try await connection.rows("read claim resume points") { db in
+            try await ClaimStatement.readResumePoints(on: db, queues: queues, priorities: priorities, jobTypes: jobTypes)
         }
     }
 

@@ -58,6 +58,30 @@ struct WorkerInProcessTests {
         #expect(try await schema.scalar("SELECT status FROM worker_heartbeats WHERE worker_id = $1", [worker.workerID], as: String.self) == "stopped")
     }
 
+    @Test func anExecutionBehindWhereClaimsResumeIsFoundByTheResumePointCheck() async throws {
+        try await enqueue(schema, jobType: "noop", queue: "behind", count: 20)
+        let connector = OutageConnector(schema.database)
+        let worker = Worker(
+            configuration: configuration(queue: "behind"), connector: connector, handlers: HandlerRegistry(),
+            logger: TestEnvironment.logger)
+        try await running(worker) { () async throws in
+            #expect(try await schema.eventually(timeout: .seconds(30)) {
+                try await statusCounts(schema, queue: "behind") == ["completed": 20]
+            })
+            // Enqueued as due an hour ago: behind where the claims of its queue now resume. While
+            // the check cannot run, the claims (every POLL_INTERVAL, 1 s here) do not see it.
+            await connector.takeDown(["resume-points"])
+            let straggler = try await schema.scalar(
+                "SELECT enqueue_execution('noop', p_queue => 'behind', p_run_at => now() - interval '1 hour')", as: Int64.self)
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(try await schema.scalar("SELECT status FROM executions WHERE execution_id = $1", [straggler], as: String.self) == "queued")
+            connector.bringBack()
+            #expect(try await schema.eventually(timeout: .seconds(10)) {
+                try await statusCounts(schema, queue: "behind") == ["completed": 21]
+            })
+        }
+    }
+
     @Test func shutdownGivesBackWhatRunsPastTheGraceAndWhatWasPrefetched() async throws {
         let ids = try await enqueue(schema, jobType: "slow", queue: "grace", count: 6)
         let gate = Gate()

@@ -1,0 +1,41 @@
+/// One range a claim reads: the queued executions of one queue, priority and job type.
+package struct ClaimProbe: Hashable, Sendable, CustomStringConvertible {
+    package var queue: String
+    package var priority: Priority
+    package var jobType: String
+
+    package init(queue: String, priority: Priority, jobType: String) {
+        self.queue = queue
+        self.priority = priority
+        self.jobType = jobType
+    }
+
+    /// Every range a runner of these queues, priorities and job types reads.
+    package static func all(queues: [String], priorities: [Priority], jobTypes: [String]) -> [ClaimProbe] {
+        queues.flatMap { queue in
+            priorities.flatMap { priority in jobTypes.map { ClaimProbe(queue: queue, priority: priority, jobType: $0) } }
+        }
+    }
+
+    package var description: String { "\(queue)/\(priority)/\(jobType)" }
+}
+
+/// Where a probe's next claim resumes: only executions after this (run_at, execution_id) are
+/// read (`p_after` of `claim_executions`, sql/functions.sql). `runAt` is the server's own text
+/// of the timestamp, so it goes back to the server exactly as it came.
+package struct ResumePoint: Sendable, Equatable {
+    package var runAt: String
+    package var executionID: Int64
+
+    package init(runAt: String, executionID: Int64) {
+        self.runAt = runAt
+        self.executionID = executionID
+    }
+}
+
+/// What one claim returned: the executions, in claim order, and where each probe that yielded
+/// one resumes.
+package struct ClaimBatch: Sendable {
+    package var executions: [ClaimedExecution]
+    package var resumePoints: [ClaimProbe: ResumePoint]
+}
