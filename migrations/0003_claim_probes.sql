@@ -15,6 +15,11 @@
 -- with executions of other queues, priorities or types, nor with executions not yet due. The
 -- cost is one short index probe per combination the runner serves.
 --
+-- A range is read from its start only when the runner knows no better: each claim passes where
+-- the previous one ended (claim_executions' p_after, sql/functions.sql), because a transaction
+-- held open elsewhere keeps every claimed row version in this index until it ends, and a read
+-- from the start would step over all of them on every claim.
+--
 -- Creating the index takes a lock that holds back enqueues for as long as it builds (about a
 -- second per million queued executions); runners of the previous version keep working through
 -- it, with a sort per claim until they are upgraded.

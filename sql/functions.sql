@@ -1,8 +1,7 @@
 -- Skipper's SQL API: what applications (in any language) and operators call.
 -- Installed and kept current by `runner migrate` (re-applied whenever this file changes);
 -- by hand: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -1 -f sql/functions.sql
--- Every function here uses CREATE OR REPLACE (and DROP IF EXISTS for a signature that changed),
--- so applying it twice is harmless.
+-- Every function here only uses CREATE OR REPLACE, so applying it twice is harmless.
 --
 -- The functions that change executions run with their owner's rights (SECURITY DEFINER, with
 -- the search_path fixed to the one they were installed with), so an application needs no
@@ -31,12 +30,24 @@ COMMENT ON FUNCTION backoff_delay(integer) IS
 CREATE OR REPLACE FUNCTION wake_channel() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT 'skipper_executions' $$;
 COMMENT ON FUNCTION wake_channel() IS
-    'The NOTIFY channel an enqueue of ready work is announced on (payload: the queue name); runners LISTEN on it.';
+    'The NOTIFY channel ready work is announced on (announce_ready: the queue name, then the execution''s position); runners LISTEN on it.';
 
 CREATE OR REPLACE FUNCTION cancellation_channel() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT 'skipper_cancellations' $$;
 COMMENT ON FUNCTION cancellation_channel() IS
     'The NOTIFY channel cancel_execution tells runners on (payload: worker_id:execution_id).';
+
+CREATE OR REPLACE FUNCTION announce_ready(p_queue text, p_priority smallint, p_job_type text, p_run_at timestamptz, p_execution_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    -- The queue name alone (what every runner version wakes on), then where the execution is:
+    -- 'queue priority job_type run_at_microseconds execution_id' (names hold no spaces).
+    SELECT pg_notify(wake_channel(), p_queue);
+    SELECT pg_notify(wake_channel(), concat_ws(' ', p_queue, p_priority, p_job_type,
+                                               (extract(epoch FROM p_run_at) * 1000000)::bigint, p_execution_id));
+$$;
+COMMENT ON FUNCTION announce_ready(text, smallint, text, timestamptz, bigint) IS
+    'Tells runners, when the caller''s transaction commits, that a ready execution is queued: on wake_channel(), once with the queue name and once with its position (queue, priority, job type, run_at in microseconds since 1970, execution_id), so that a runner whose claims already resume past that position reads from before it. Called by the SQL API wherever executions become ready.';
 
 CREATE OR REPLACE FUNCTION max_payload_bytes() RETURNS integer
 LANGUAGE sql STABLE AS $$
@@ -99,7 +110,7 @@ BEGIN
     END IF;
     IF v_run_at <= now() THEN
         -- Delivered at commit, so idle runners wake as soon as the caller's transaction commits.
-        PERFORM pg_notify(wake_channel(), p_queue);
+        PERFORM announce_ready(p_queue, p_priority, p_job_type, v_run_at, v_id);
     END IF;
     RETURN v_id;
 END
@@ -120,8 +131,14 @@ CREATE OR REPLACE FUNCTION enqueue_executions(
 ) RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
-    v_max_bytes integer := max_payload_bytes();
-    v_row       record;
+    v_max_bytes   integer := max_payload_bytes();
+    v_row         record;
+    v_ids         bigint[];
+    v_queues      text[];
+    v_priorities  smallint[];
+    v_job_types   text[];
+    v_run_ats     timestamptz[];
+    v_firsts      bigint[];
 BEGIN
     -- The same rules as enqueue_execution, checked over the whole batch before anything is written.
     SELECT n, pg_column_size(payload) AS bytes INTO v_row
@@ -135,7 +152,6 @@ BEGIN
         RAISE EXCEPTION 'payload of execution % in the batch is % bytes, more than the limit of % bytes', v_row.n, v_row.bytes, v_max_bytes
             USING ERRCODE = '54000', HINT = 'raise skipper.max_payload_bytes, or store large data elsewhere and pass a reference';
     END IF;
-    RETURN QUERY
     WITH input AS (
         SELECT * FROM unnest(p_job_types, p_payloads, p_queues, p_priorities, p_run_ats, p_delays_seconds,
                              p_max_attempts, p_timeouts_seconds, p_trace_contexts)
@@ -147,13 +163,21 @@ BEGIN
                coalesce(run_at, now() + make_interval(secs => coalesce(delay_seconds, 0))),
                coalesce(max_attempts, 4), timeout_seconds, trace_context
           FROM input ORDER BY n
-        RETURNING execution_id, queue, run_at)
-    SELECT execution_id FROM inserted ORDER BY execution_id;
-    -- Delivered at commit; one notification per queue that got ready work.
-    PERFORM pg_notify(wake_channel(), queue)
-       FROM (SELECT DISTINCT queue
-               FROM unnest(p_queues, p_run_ats, p_delays_seconds) AS u(queue, run_at, delay_seconds)
-              WHERE coalesce(run_at, now() + make_interval(secs => coalesce(delay_seconds, 0))) <= now()) q;
+        RETURNING execution_id, queue, priority, job_type, run_at),
+    -- For each queue, priority and job type that got ready work, its first execution.
+    firsts AS (
+        SELECT DISTINCT ON (i.queue, i.priority, i.job_type) i.queue, i.priority, i.job_type, i.run_at, i.execution_id
+          FROM inserted i
+         WHERE i.run_at <= now()
+         ORDER BY i.queue, i.priority, i.job_type, i.run_at, i.execution_id)
+    SELECT (SELECT array_agg(i.execution_id ORDER BY i.execution_id) FROM inserted i),
+           array_agg(f.queue), array_agg(f.priority), array_agg(f.job_type), array_agg(f.run_at), array_agg(f.execution_id)
+      INTO v_ids, v_queues, v_priorities, v_job_types, v_run_ats, v_firsts
+      FROM firsts f;
+    -- Delivered at commit.
+    PERFORM announce_ready(a.queue, a.priority, a.job_type, a.run_at, a.execution_id)
+       FROM unnest(v_queues, v_priorities, v_job_types, v_run_ats, v_firsts) AS a(queue, priority, job_type, run_at, execution_id);
+    RETURN QUERY SELECT unnest(v_ids);
 END
 $$;
 COMMENT ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) IS
@@ -162,7 +186,7 @@ COMMENT ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], time
 CREATE OR REPLACE FUNCTION claim_commit_margin() RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$ SELECT interval '1 second' $$;
 COMMENT ON FUNCTION claim_commit_margin() IS
-    'How far behind now() a claim resume point stays: an enqueue whose transaction commits within this long of its run_at is still found by the next claim; a later one by the next claim_resume_points() check (every POLL_INTERVAL).';
+    'How far behind now() the resume points of a runner that does not LISTEN stay: an enqueue whose transaction commits within this long of its run_at is still found by its next claim, a later one by the next claim_resume_points() check (every POLL_INTERVAL). A listening runner learns of each from announce_ready() instead and passes a margin of 0.';
 
 -- Resumed claims. A runner's claim reads each (queue, priority, job type) range of
 -- executions_claim_probe_idx from where its previous claim ended, not from the range's start.
@@ -170,22 +194,24 @@ COMMENT ON FUNCTION claim_commit_margin() IS
 -- it, and VACUUM may not while any transaction older than the claim is open (a forgotten BEGIN
 -- in psql, a long report, a replication slot): a claim that started at the range's start would
 -- step over every execution claimed since that transaction began, and grow slower for as long as
--- it stays. Executions can appear behind a resume point (an enqueue committing late, a claim
--- given back, run_at given in the past): the point stays claim_commit_margin() behind the claim's
--- now(), and the runner sets its points again from claim_resume_points() every POLL_INTERVAL,
--- which finds the rest.
-DROP FUNCTION IF EXISTS claim_executions(text[], smallint[], text[], integer, text);
+-- it stays. Executions can appear behind a resume point (an enqueue whose transaction commits
+-- after a claim took later ones, a claim given back, run_at given in the past): announce_ready()
+-- tells listening runners where each is when it commits, and they read from before it; a runner
+-- that cannot LISTEN keeps its points claim_commit_margin() behind the claim's now(); and every
+-- runner sets its points again from claim_resume_points() every POLL_INTERVAL, which finds the rest.
+-- Positions travel as (run_at in microseconds since 1970, execution_id), exact both ways.
 CREATE OR REPLACE FUNCTION claim_executions(
     p_queues     text[],
     p_priorities smallint[],
     p_job_types  text[],
     p_limit      integer,
     p_worker_id  text,
-    p_after      jsonb DEFAULT NULL
+    p_after      jsonb DEFAULT NULL,
+    p_commit_margin interval DEFAULT NULL
 ) RETURNS TABLE (
     execution_id bigint, queue text, job_type text, priority smallint, payload jsonb, attempt integer,
     max_attempts integer, run_at timestamptz, idempotency_key text, timeout_seconds double precision,
-    trace_context text, resume_run_at timestamptz, resume_id bigint
+    trace_context text, resume_run_at_us bigint, resume_id bigint
 )
 LANGUAGE plpgsql VOLATILE
 -- A generic plan from the first call (the plan does not depend on the values), and no JIT: the
@@ -195,7 +221,7 @@ SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = 
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_margin_start timestamptz := now() - claim_commit_margin();
+    v_margin_start timestamptz := now() - coalesce(p_commit_margin, claim_commit_margin());
 BEGIN
     RETURN QUERY
     -- One probe per (queue, priority, job type): its range of executions_claim_probe_idx
@@ -208,14 +234,15 @@ BEGIN
          CROSS JOIN unnest(p_priorities) AS pr(priority)
          CROSS JOIN unnest(p_job_types) AS t(job_type)
           LEFT JOIN jsonb_to_recordset(coalesce(p_after, '[]')) AS f(queue text, priority smallint, job_type text,
-                                                                     run_at timestamptz, execution_id bigint)
+                                                                     run_at_us bigint, execution_id bigint)
             ON f.queue = q.queue AND f.priority = pr.priority AND f.job_type = t.job_type
          CROSS JOIN LATERAL (
              SELECT e.execution_id, e.priority, e.run_at
                FROM executions e
               WHERE e.status = 'queued' AND e.queue = q.queue AND e.priority = pr.priority
                 AND e.job_type = t.job_type AND e.run_at <= now()
-                AND (e.run_at, e.execution_id) > (coalesce(f.run_at, '-infinity'), coalesce(f.execution_id, 0))
+                AND (e.run_at, e.execution_id) > (coalesce(timestamptz 'epoch' + f.run_at_us * interval '1 microsecond', '-infinity'),
+                                                  coalesce(f.execution_id, 0))
               ORDER BY e.run_at, e.execution_id
               LIMIT p_limit
                 FOR UPDATE SKIP LOCKED) p),
@@ -232,15 +259,15 @@ BEGIN
               e.idempotency_key, e.timeout_seconds, e.trace_context,
               -- Where the next claim of this row's probe resumes: after this row, or after the
               -- commit margin when the row is younger than it.
-              least(e.run_at, v_margin_start),
+              (extract(epoch FROM least(e.run_at, v_margin_start)) * 1000000)::bigint,
               CASE WHEN e.run_at < v_margin_start THEN e.execution_id ELSE 0 END;
 END
 $$;
-COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb) IS
-    'The runner''s claim: up to p_limit ready executions of these queues, priorities and job types, in the order priority, run_at, execution_id (rows come back in no order), marked running under p_worker_id with the attempt counted. Rows another transaction holds are skipped. p_after, a JSON array of {queue, priority, job_type, run_at, execution_id}, says where each (queue, priority, job type) resumes: only executions after that (run_at, execution_id) are read; each returned row''s resume_run_at and resume_id are the point after it. Its cost grows with the combinations asked for and the rows it returns, not with the executions of other queues, priorities or types, those not yet due, nor those claimed before its resume points.';
+COMMENT ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval) IS
+    'The runner''s claim: up to p_limit ready executions of these queues, priorities and job types, in the order priority, run_at, execution_id (rows come back in no order), marked running under p_worker_id with the attempt counted. Rows another transaction holds are skipped. p_after, a JSON array of {queue, priority, job_type, run_at_us, execution_id}, says where each (queue, priority, job type) resumes: only executions after that (run_at in microseconds since 1970, execution_id) are read; each returned row''s resume_run_at_us and resume_id are the point after it, kept p_commit_margin (default claim_commit_margin()) behind now(). Its cost grows with the combinations asked for and the rows it returns, not with the executions of other queues, priorities or types, those not yet due, nor those claimed before its resume points.';
 
 CREATE OR REPLACE FUNCTION claim_resume_points(p_queues text[], p_priorities smallint[], p_job_types text[])
-RETURNS TABLE (queue text, priority smallint, job_type text, resume_run_at timestamptz, resume_id bigint)
+RETURNS TABLE (queue text, priority smallint, job_type text, resume_run_at_us bigint, resume_id bigint)
 LANGUAGE plpgsql STABLE
 SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off
 AS $$
@@ -253,7 +280,7 @@ BEGIN
     -- kept behind the commit margin.
     RETURN QUERY
     SELECT q.queue, pr.priority, t.job_type,
-           CASE WHEN h.run_at IS NULL OR h.run_at >= v_margin_start THEN v_margin_start ELSE h.run_at END,
+           (extract(epoch FROM CASE WHEN h.run_at IS NULL OR h.run_at >= v_margin_start THEN v_margin_start ELSE h.run_at END) * 1000000)::bigint,
            CASE WHEN h.run_at IS NULL OR h.run_at >= v_margin_start THEN 0::bigint ELSE h.execution_id - 1 END
       FROM unnest(p_queues) AS q(queue)
      CROSS JOIN unnest(p_priorities) AS pr(priority)
@@ -273,17 +300,19 @@ COMMENT ON FUNCTION claim_resume_points(text[], smallint[], text[]) IS
 CREATE OR REPLACE FUNCTION retry_execution(p_execution_id bigint) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
-    v_queue text;
+    v_queue    text;
+    v_priority smallint;
+    v_job_type text;
 BEGIN
     UPDATE executions
        SET status = 'queued', run_at = now(), finished_at = NULL, updated_at = now(),
            max_attempts = greatest(max_attempts, attempt + 1)
      WHERE execution_id = p_execution_id AND status IN ('failed', 'cancelled')
-    RETURNING queue INTO v_queue;
+    RETURNING queue, priority, job_type INTO v_queue, v_priority, v_job_type;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    PERFORM pg_notify(wake_channel(), v_queue);
+    PERFORM announce_ready(v_queue, v_priority, v_job_type, now(), p_execution_id);
     RETURN true;
 END
 $$;
@@ -443,8 +472,9 @@ COMMENT ON VIEW worker_health IS
 
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION claim_resume_points(text[], smallint[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION announce_ready(text, smallint, text, timestamptz, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

@@ -32,8 +32,9 @@ GRANT SELECT, UPDATE ON executions TO skipper_runner;
 GRANT SELECT, UPDATE ON idempotency_records TO skipper_runner;
 GRANT SELECT, INSERT, UPDATE ON worker_heartbeats TO skipper_runner;
 GRANT SELECT ON skipper_schema_migrations TO skipper_runner;
-GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb),
-                          claim_resume_points(text[], smallint[], text[])
+GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval),
+                          claim_resume_points(text[], smallint[], text[]),
+                          announce_ready(text, smallint, text, timestamptz, bigint)
     TO skipper_runner;
 GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
                           enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])

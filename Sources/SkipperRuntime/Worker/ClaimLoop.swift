@@ -94,9 +94,11 @@ struct ClaimLoop: Sendable {
                 logger.trace("checking for work", metadata: [LogKey.status: "\(LogStatus.checkingJobs)", "free_slots": "\(free)"])
                 do throws(StoreError) {
                     let db = try await connection.get()
+                    let resume = resumePoints.forNextClaim()
                     let batch = try await ExecutionStore.claim(
                         on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
-                        limit: limit, workerID: state.workerID, after: resumePoints.current)
+                        limit: limit, workerID: state.workerID, after: resume.points,
+                        commitMargin: resume.keepCommitMargin ? nil : .zero)
                     connection.succeeded()
                     resumePoints.advance(batch.resumePoints)
                     let claimed = batch.executions

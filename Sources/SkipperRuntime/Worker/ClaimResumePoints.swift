@@ -6,28 +6,77 @@ import Synchronization
 /// A claim left to read each range from its start would step over every execution claimed
 /// since the oldest open transaction began (their old row versions stay in the claim index
 /// until VACUUM may remove them), so each claim resumes after the last execution the previous
-/// one took (kept the commit margin behind the claim's clock by the SQL). Executions that appear
-/// behind a point anyway — an enqueue that committed late, a claim given back, a run_at given in
-/// the past — are found by ``ResumePointCheck`` every POLL_INTERVAL, which sets every point
-/// again from the ranges' starts, and at once after stranded claims were given back.
+/// one took. Executions that appear behind a point anyway — an enqueue whose transaction
+/// committed after a claim took later ones, a claim given back — are announced when they commit
+/// (`announce_ready`): the listener lowers the point to just before them (``lower(_:to:)``),
+/// applied at the start of the next claim, so a claim in flight cannot overwrite it. A runner
+/// that is not listening keeps its points `claim_commit_margin()` behind the claim's clock
+/// instead. Whatever is left (a run_at given in the past, an announcement missed) is found by
+/// ``ResumePointCheck`` every POLL_INTERVAL, which sets every point again from the ranges' starts.
 final class ClaimResumePoints: Sendable {
-    private let points = Mutex<[ClaimProbe: ResumePoint]>([:])
+    private struct State {
+        var points: [ClaimProbe: ResumePoint] = [:]
+        /// Lowerings not yet applied: the next claim applies them.
+        var lowerings: [(ClaimProbe, ResumePoint)] = []
+        /// Lowerings since the running check began: applied again after its result replaces the points.
+        var sinceCheckBegan: [(ClaimProbe, ResumePoint)]?
+        var listening = false
+    }
 
-    /// The points to pass to the next claim.
-    var current: [ClaimProbe: ResumePoint] { points.withLock { $0 } }
+    private let state = Mutex(State())
+
+    /// What the next claim passes: the points, with every lowering so far applied, and whether
+    /// they must keep the commit margin (the runner is not hearing announcements).
+    func forNextClaim() -> (points: [ClaimProbe: ResumePoint], keepCommitMargin: Bool) {
+        state.withLock { state in
+            for (probe, point) in state.lowerings {
+                if let current = state.points[probe], point < current { state.points[probe] = point }
+            }
+            state.lowerings.removeAll()
+            return (state.points, !state.listening)
+        }
+    }
 
     /// After a claim: its probes resume after what it took.
     func advance(_ claimed: [ClaimProbe: ResumePoint]) {
-        points.withLock { $0.merge(claimed) { _, new in new } }
+        state.withLock { $0.points.merge(claimed) { _, new in new } }
     }
 
-    /// After a check from the ranges' starts: every point as it found it.
-    func replace(with checked: [ClaimProbe: ResumePoint]) {
-        points.withLock { $0 = checked }
+    /// An execution was announced: the probe's next claim reads from `point` on.
+    func lower(_ probe: ClaimProbe, to point: ResumePoint) {
+        state.withLock { state in
+            state.lowerings.append((probe, point))
+            state.sinceCheckBegan?.append((probe, point))
+        }
+    }
+
+    /// Whether announcements reach this runner (its listener is listening).
+    func setListening(_ listening: Bool) {
+        state.withLock { $0.listening = listening }
+    }
+
+    /// A check from the ranges' starts begins; what is announced meanwhile outlives its result.
+    func checkBegins() {
+        state.withLock { $0.sinceCheckBegan = [] }
+    }
+
+    /// The check's result: every point as it found it, lowered again by what was announced
+    /// while it ran (its snapshot may predate them).
+    func checkFound(_ checked: [ClaimProbe: ResumePoint]) {
+        state.withLock { state in
+            state.points = checked
+            state.lowerings.append(contentsOf: state.sinceCheckBegan ?? [])
+            state.sinceCheckBegan = nil
+        }
+    }
+
+    /// The check failed: nothing changes.
+    func checkFailed() {
+        state.withLock { $0.sinceCheckBegan = nil }
     }
 
     /// Executions went back behind the points (stranded claims given back): read from the starts.
     func forgetAll() {
-        points.withLock { $0.removeAll() }
+        state.withLock { $0.points.removeAll() }
     }
 }

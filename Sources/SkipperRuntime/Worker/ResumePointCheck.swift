@@ -18,13 +18,15 @@ struct ResumePointCheck: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.pollInterval)
             if Task.isCancelled { break }
+            resumePoints.checkBegins()
             do throws(StoreError) {
                 let db = try await connection.get()
                 let points = try await ExecutionStore.claimResumePoints(
                     on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes)
                 connection.succeeded()
-                resumePoints.replace(with: points)
+                resumePoints.checkFound(points)
             } catch {
+                resumePoints.checkFailed()
                 await connection.failed(error, cap: configuration.pollInterval)
             }
         }

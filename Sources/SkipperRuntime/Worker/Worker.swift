@@ -117,7 +117,7 @@ public final class Worker: Service, Sendable {
                 guard await register(on: claimConnection) else { return }
                 observer.ready()
                 group.addTask { await self.watchdog.run() }
-                if let listener = listener(cancellations: cancellations) {
+                if let listener = listener(cancellations: cancellations, resumePoints: resumePoints) {
                     group.addTask { await listener.run() }
                 }
                 await withTaskGroup(of: Void.self) { beating in
@@ -164,7 +164,7 @@ public final class Worker: Service, Sendable {
 
     /// The listener, unless LISTEN cannot work: the connection goes through a transaction-mode
     /// pooler and no LISTEN_DATABASE_URL says where else to listen.
-    private func listener(cancellations: Cancellations) -> Listener? {
+    private func listener(cancellations: Cancellations, resumePoints: ClaimResumePoints) -> Listener? {
         var listenTo: (any StoreConnector)? = configuration.listenDatabase
         if listenTo == nil && !connector.isPooledPerTransaction { listenTo = connector }
         guard let listenTo else {
@@ -175,7 +175,7 @@ public final class Worker: Service, Sendable {
         }
         return Listener(
             connector: listenTo, queues: Set(configuration.queues), lifecycle: lifecycle, wake: wake,
-            cancellations: cancellations, logger: logger)
+            resumePoints: resumePoints, cancellations: cancellations, logger: logger)
     }
 
     // MARK: - Registration

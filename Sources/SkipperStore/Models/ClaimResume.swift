@@ -21,15 +21,24 @@ package struct ClaimProbe: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Where a probe's next claim resumes: only executions after this (run_at, execution_id) are
-/// read (`p_after` of `claim_executions`, sql/functions.sql). `runAt` is the server's own text
-/// of the timestamp, so it goes back to the server exactly as it came.
-package struct ResumePoint: Sendable, Equatable {
-    package var runAt: String
+/// read (`p_after` of `claim_executions`, sql/functions.sql). run_at is in microseconds since
+/// 1970, the server's own resolution, so a position goes back to the server exactly as it came.
+package struct ResumePoint: Sendable, Equatable, Comparable {
+    package var runAtMicroseconds: Int64
     package var executionID: Int64
 
-    package init(runAt: String, executionID: Int64) {
-        self.runAt = runAt
+    package init(runAtMicroseconds: Int64, executionID: Int64) {
+        self.runAtMicroseconds = runAtMicroseconds
         self.executionID = executionID
+    }
+
+    /// The point just before an execution at this position: a claim resuming there reads it.
+    package static func before(runAtMicroseconds: Int64, executionID: Int64) -> ResumePoint {
+        ResumePoint(runAtMicroseconds: runAtMicroseconds, executionID: executionID - 1)
+    }
+
+    package static func < (lhs: ResumePoint, rhs: ResumePoint) -> Bool {
+        (lhs.runAtMicroseconds, lhs.executionID) < (rhs.runAtMicroseconds, rhs.executionID)
     }
 }
 

@@ -9,7 +9,7 @@ package enum ClaimStatement {
     /// arrays, its resume points a JSON array.
     package static let claim = StoreStatement(
         "claim_executions",
-        "SELECT * FROM claim_executions($1::text[], $2::smallint[], $3::text[], $4::integer, $5::text, $6::jsonb)")
+        "SELECT * FROM claim_executions($1::text[], $2::smallint[], $3::text[], $4::integer, $5::text, $6::jsonb, $7::interval)")
 
     /// Where each probe may resume, read from each range's start.
     package static let resumePoints = StoreStatement(
@@ -17,14 +17,16 @@ package enum ClaimStatement {
         "SELECT * FROM claim_resume_points($1::text[], $2::smallint[], $3::text[])")
 
     /// Claims up to `limit` ready executions for `workerID`, each probe resuming after its point
-    /// in `after` (from its range's start when it has none).
+    /// in `after` (from its range's start when it has none); the points it returns stay
+    /// `commitMargin` behind the server's clock (nil: `claim_commit_margin()`).
     package static func run(
         on connection: PGConnection, queues: [String], priorities: [Priority], jobTypes: [String], limit: Int, workerID: String,
-        after: [ClaimProbe: ResumePoint]
+        after: [ClaimProbe: ResumePoint], commitMargin: Duration?
     ) async throws -> ClaimBatch {
         guard limit > 0, !queues.isEmpty, !jobTypes.isEmpty, !priorities.isEmpty else { return ClaimBatch(executions: [], resumePoints: [:]) }
         let rows = try await connection.query(
-            claim.text, [queues, priorities.map { Int($0.rawValue) }, jobTypes, limit, workerID, try afterJSON(after)],
+            claim.text, [queues, priorities.map { Int($0.rawValue) }, jobTypes, limit, workerID, try afterJSON(after),
+             commitMargin.map { "\(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) seconds" }],
             name: claim.name)
         var claimed: [(execution: ClaimedExecution, resume: ResumePoint)] = []
         claimed.reserveCapacity(rows.count)
@@ -43,7 +45,7 @@ package enum ClaimStatement {
                 traceContext: try row.decode("trace_context", as: String?.self),
                 workerID: workerID)
             let resume = ResumePoint(
-                runAt: try row.decode("resume_run_at", as: String.self), executionID: try row.decode("resume_id", as: Int64.self))
+                runAtMicroseconds: try row.decode("resume_run_at_us", as: Int64.self), executionID: try row.decode("resume_id", as: Int64.self))
             claimed.append((execution, resume))
         }
         // The statement returns rows in no particular order; start them in claim order. Within
@@ -70,17 +72,18 @@ package enum ClaimStatement {
         for row in rows {
             let priority = Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal
             let probe = ClaimProbe(queue: try row.decode("queue", as: String.self), priority: priority, jobType: try row.decode("job_type", as: String.self))
-            points[probe] = ResumePoint(runAt: try row.decode("resume_run_at", as: String.self), executionID: try row.decode("resume_id", as: Int64.self))
+            points[probe] = ResumePoint(
+                runAtMicroseconds: try row.decode("resume_run_at_us", as: Int64.self), executionID: try row.decode("resume_id", as: Int64.self))
         }
         return points
     }
 
-    /// `p_after`: a JSON array of {queue, priority, job_type, run_at, execution_id}; NULL for none.
+    /// `p_after`: a JSON array of {queue, priority, job_type, run_at_us, execution_id}; NULL for none.
     private static func afterJSON(_ after: [ClaimProbe: ResumePoint]) throws -> String? {
         guard !after.isEmpty else { return nil }
         let entries: [[String: Any]] = after.map { probe, point in
             ["queue": probe.queue, "priority": Int(probe.priority.rawValue), "job_type": probe.jobType,
-             "run_at": point.runAt, "execution_id": point.executionID]
+             "run_at_us": point.runAtMicroseconds, "execution_id": point.executionID]
         }
         return String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
     }

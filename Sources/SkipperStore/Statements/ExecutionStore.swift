@@ -27,18 +27,21 @@ package enum ExecutionStore {
     ) async throws(StoreError) -> [ClaimedExecution] {
         try await claim(
             on: connection, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID,
-            after: [:]).executions
+            after: [:], commitMargin: nil).executions
     }
 
     /// Claims up to `limit` ready executions for `workerID`, each probe resuming after its point
-    /// in `after`; the batch says where each probe that yielded an execution resumes next.
+    /// in `after`; the batch says where each probe that yielded an execution resumes next, kept
+    /// `commitMargin` behind the server's clock (nil: `claim_commit_margin()`; a runner that hears
+    /// every announcement passes zero).
     package static func claim(
         on connection: StoreConnection, queues: [String], priorities: [Priority], jobTypes: [String],
-        limit: Int, workerID: String, after: [ClaimProbe: ResumePoint]
+        limit: Int, workerID: String, after: [ClaimProbe: ResumePoint], commitMargin: Duration?
     ) async throws(StoreError) -> ClaimBatch {
         try await connection.rows("claim") { db in
             try await ClaimStatement.run(
-                on: db, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID, after: after)
+                on: db, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID, after: after,
+                commitMargin: commitMargin)
         }
     }
 
@@ -85,13 +88,14 @@ package enum ExecutionStore {
         RETURNING e.execution_id, e.status
         """
 
-    // Giving back on shutdown: the attempt that did not run to the end is not counted.
+    // Giving back on shutdown: the attempt that did not run to the end is not counted. Announced
+    // (announce_ready), as the rows sit behind where other runners' claims resume.
     static let releaseMany = """
         UPDATE executions e
            SET status = 'queued', attempt = e.attempt - 1, started_at = NULL, updated_at = now()
           FROM unnest($1::bigint[], $2::int[], $3::text[]) AS r(id, attempt, worker_id)
          WHERE e.execution_id = r.id AND e.status = 'running' AND e.worker_id = r.worker_id AND e.attempt = r.attempt
-        RETURNING e.execution_id
+        RETURNING e.execution_id, announce_ready(e.queue, e.priority, e.job_type, e.run_at, e.execution_id)
         """
 
     // A claim whose reply never reached the runner (the connection broke after the server
@@ -102,7 +106,7 @@ package enum ExecutionStore {
         UPDATE executions
            SET status = 'queued', attempt = attempt - 1, started_at = NULL, updated_at = now()
          WHERE status = 'running' AND worker_id = $1 AND execution_id <> ALL($2::bigint[])
-        RETURNING execution_id
+        RETURNING execution_id, announce_ready(queue, priority, job_type, run_at, execution_id)
         """
 
     /// Gives back the executions `running` under `workerID` that are not among `held` (the ones

@@ -1,9 +1,12 @@
 import PGClient
 
 /// A notification a runner listens for.
-public enum StoreNotification: Sendable, Equatable {
+package enum StoreNotification: Sendable, Equatable {
     /// Ready work was enqueued on this queue.
     case wake(queue: String)
+    /// This execution became ready (`announce_ready`): a claim of its probe must read from
+    /// `before` on.
+    case ready(ClaimProbe, before: ResumePoint)
     /// `cancel_execution` cancelled a running execution of this worker.
     case cancelled(workerID: String, executionID: Int64)
 }
@@ -41,7 +44,15 @@ package enum Notifications {
         guard let notification else { return nil }
         switch notification.channel {
         case channels.wake:
-            return .wake(queue: notification.payload)
+            // 'queue', or 'queue priority job_type run_at_microseconds execution_id'.
+            let fields = notification.payload.split(separator: " ", omittingEmptySubsequences: false)
+            if fields.count == 1 { return .wake(queue: notification.payload) }
+            guard fields.count == 5, let priority = Int16(fields[1]).flatMap(Priority.init(rawValue:)),
+                  let runAt = Int64(fields[3]), let id = Int64(fields[4])
+            else { return nil }
+            return .ready(
+                ClaimProbe(queue: String(fields[0]), priority: priority, jobType: String(fields[2])),
+                before: .before(runAtMicroseconds: runAt, executionID: id))
         case channels.cancellation:
             // 'worker_id:execution_id'
             let parts = notification.payload.split(separator: ":")

@@ -68,17 +68,48 @@ struct WorkerInProcessTests {
             #expect(try await schema.eventually(timeout: .seconds(30)) {
                 try await statusCounts(schema, queue: "behind") == ["completed": 20]
             })
-            // Enqueued as due an hour ago: behind where the claims of its queue now resume. While
-            // the check cannot run, the claims (every POLL_INTERVAL, 1 s here) do not see it.
+            // Inserted as due an hour ago, and not announced: behind where the claims of its queue
+            // now resume. While the check cannot run, the claims (every POLL_INTERVAL, 1 s here)
+            // do not see it.
             await connector.takeDown(["resume-points"])
             let straggler = try await schema.scalar(
-                "SELECT enqueue_execution('noop', p_queue => 'behind', p_run_at => now() - interval '1 hour')", as: Int64.self)
+                "INSERT INTO executions (queue, job_type, run_at) VALUES ('behind', 'noop', now() - interval '1 hour') RETURNING execution_id",
+                as: Int64.self)
             try await Task.sleep(for: .milliseconds(2500))
             #expect(try await schema.scalar("SELECT status FROM executions WHERE execution_id = $1", [straggler], as: String.self) == "queued")
             connector.bringBack()
             #expect(try await schema.eventually(timeout: .seconds(10)) {
                 try await statusCounts(schema, queue: "behind") == ["completed": 21]
             })
+        }
+    }
+
+    @Test func anEnqueueThatCommitsAfterLaterOnesWereClaimedIsClaimedWhenItsAnnouncementArrives() async throws {
+        let connector = OutageConnector(schema.database)
+        let worker = Worker(
+            configuration: configuration(queue: "late") { $0.pollInterval = .seconds(60) }, connector: connector,
+            handlers: HandlerRegistry(), logger: TestEnvironment.logger)
+        try await running(worker) { () async throws in
+            // Neither the check nor polling can help within the test's time: only the announcement.
+            await connector.takeDown(["resume-points"])
+            try await enqueue(schema, jobType: "noop", queue: "late", count: 5)
+            #expect(try await schema.eventually(timeout: .seconds(30)) {
+                try await statusCounts(schema, queue: "late") == ["completed": 5]
+            })
+            // An application's transaction enqueues, then takes its time; meanwhile later
+            // executions are enqueued and claimed, so the claims resume past its run_at and id.
+            let application = try await schema.connect()
+            try await application.execute("BEGIN")
+            let late = try await application.query("SELECT enqueue_execution('noop', p_queue => 'late') AS id")[0].decode("id", as: Int64.self)
+            try await enqueue(schema, jobType: "noop", queue: "late", count: 5)
+            #expect(try await schema.eventually(timeout: .seconds(30)) {
+                try await statusCounts(schema, queue: "late") == ["completed": 10]
+            })
+            try await application.execute("COMMIT")
+            #expect(try await schema.eventually(timeout: .seconds(10)) {
+                try await schema.scalar("SELECT status FROM executions WHERE execution_id = $1", [late], as: String.self) == "completed"
+            })
+            await application.close()
         }
     }
 
