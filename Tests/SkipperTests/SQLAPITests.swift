@@ -67,6 +67,41 @@ struct SQLAPITests {
         #expect(try await sawOurs(within: .seconds(5)))
     }
 
+    @Test func readyWorkIsAnnouncedWithWhereItIsOneBulkEnqueueOncePerProbe() async throws {
+        let listener = try await schema.store()
+        let channels = try await Notifications.listen(on: listener)
+        var requests: [QueueClient.EnqueueRequest] = []
+        for (queue, priority, delayed) in [("announce_a", Priority.normal, false), ("announce_a", .normal, false),
+                                           ("announce_a", .high, false), ("announce_b", .normal, true)] {
+            var request = QueueClient.EnqueueRequest(jobType: "noop")
+            request.queue = queue
+            request.priority = priority
+            if delayed { request.delay = .seconds(3600) }
+            requests.append(request)
+        }
+        let ids = try await QueueClient.enqueueMany(requests, on: try await schema.store())
+        // Other suites notify on the same channel at the same time: keep only these queues'.
+        var heard: [StoreNotification] = []
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            guard let next = try await Notifications.next(on: listener, channels: channels, timeout: .milliseconds(300)) else { continue }
+            switch next {
+            case .wake(let queue) where queue.hasPrefix("announce_"): heard.append(next)
+            case .ready(let probe, _) where probe.queue.hasPrefix("announce_"): heard.append(next)
+            default: break
+            }
+        }
+        let runAt = try await schema.scalar(
+            "SELECT (extract(epoch FROM run_at) * 1000000)::bigint FROM executions WHERE execution_id = $1", [ids[0]], as: Int64.self)
+        // The first of each (queue, priority, job type) that is due, just before it; nothing for
+        // the one due in an hour.
+        #expect(Set(heard.map { "\($0)" }) == Set([
+            StoreNotification.wake(queue: "announce_a"),
+            .ready(ClaimProbe(queue: "announce_a", priority: .normal, jobType: "noop"), before: .before(runAtMicroseconds: runAt, executionID: ids[0])),
+            .ready(ClaimProbe(queue: "announce_a", priority: .high, jobType: "noop"), before: .before(runAtMicroseconds: runAt, executionID: ids[2])),
+        ].map { "\($0)" }))
+    }
+
     @Test func badInputIsRefusedWithClearErrors() async throws {
         let connection = try await schema.store()
         let quote = try await #require(throws: PGError.self) {
