@@ -5,7 +5,8 @@ import SkipperStore
 
 /// Reads queue depth from the `queue_depth` view (its one definition) on an interval into
 /// `queue_depth` gauges, and the age of the oldest ready execution per queue and priority into
-/// `queue_oldest_ready_seconds`. Series that emptied are set back to 0.
+/// `queue_oldest_ready_seconds`. Series that emptied are set back to 0. While a long transaction
+/// makes the read slow, it reads less often (``nextRoundAfter(interval:lastRoundTook:share:)``).
 package struct QueueDepthSampler: Service {
     let connector: any StoreConnector
     let interval: Duration
@@ -21,8 +22,12 @@ package struct QueueDepthSampler: Service {
         let connection = ManagedConnection(connector: connector, role: "depth", logger: logger)
         var previous = Set<[String]>()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var took = Duration.zero
             do throws(StoreError) {
-                let depth = try await QueueDepth.read(on: try await connection.get())
+                let db = try await connection.get()
+                let started = ContinuousClock.now
+                let depth = try await QueueDepth.read(on: db)
+                took = ContinuousClock.now - started
                 connection.succeeded()
                 var seen = Set<[String]>()
                 for line in depth {
@@ -43,7 +48,7 @@ package struct QueueDepthSampler: Service {
                 await connection.failed(error)
                 continue
             }
-            guard await pauseBetweenRounds(interval) else { break }
+            guard await pauseBetweenRounds(nextRoundAfter(interval: interval, lastRoundTook: took)) else { break }
         }
         await connection.close()
     }

@@ -30,3 +30,12 @@ struct SupportTests {
         }
     }
 }
+
+@Suite("background share")
+struct BackgroundShareTests {
+    @Test func aSlowBackgroundReadWaitsLongerSoItKeepsToItsShare() {
+        #expect(nextRoundAfter(interval: .seconds(15), lastRoundTook: .milliseconds(40)) == .seconds(15))
+        #expect(nextRoundAfter(interval: .seconds(15), lastRoundTook: .milliseconds(1700)) == .seconds(170))
+        #expect(nextRoundAfter(interval: .seconds(10), lastRoundTook: .seconds(1), share: 0.05) == .seconds(20))
+    }
+}
