@@ -54,7 +54,7 @@ struct ClaimAndFenceTests {
         func claim(after: [ClaimProbe: ResumePoint]) async throws -> ClaimBatch {
             try await ExecutionStore.claim(
                 on: connection, queues: ["resume"], priorities: [.normal], jobTypes: ["noop"], limit: 1, workerID: "worker-resume",
-                after: after, commitMargin: nil)
+                after: after, keepCommitMargin: true)
         }
         let probe = ClaimProbe(queue: "resume", priority: .normal, jobType: "noop")
         let one = try await claim(after: [:])

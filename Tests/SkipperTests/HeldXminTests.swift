@@ -47,7 +47,7 @@ extension EndToEnd {
                     let (claimed, read) = try await claimIndexEntriesRead(on: connection) { connection in
                         try await ExecutionStore.claim(
                             on: connection, queues: ["xmin"], priorities: Priority.allCases, jobTypes: ["noop"], limit: batch,
-                            workerID: "worker-xmin", after: points.forNextClaim().points, commitMargin: nil)
+                            workerID: "worker-xmin", after: points.forNextClaim().points, keepCommitMargin: true)
                     }
                     if drained == 0 { firstClaimReads.append(read) }
                     points.advance(claimed.resumePoints)

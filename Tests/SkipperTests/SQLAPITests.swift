@@ -95,11 +95,11 @@ struct SQLAPITests {
             "SELECT (extract(epoch FROM run_at) * 1000000)::bigint FROM executions WHERE execution_id = $1", [ids[0]], as: Int64.self)
         // The first of each (queue, priority, job type) that is due, just before it; nothing for
         // the one due in an hour.
-        #expect(Set(heard.map { "\($0)" }) == Set([
+        #expect(Set(heard) == Set<StoreNotification>([
             StoreNotification.wake(queue: "announce_a"),
             .ready(ClaimProbe(queue: "announce_a", priority: .normal, jobType: "noop"), before: .before(runAtMicroseconds: runAt, executionID: ids[0])),
             .ready(ClaimProbe(queue: "announce_a", priority: .high, jobType: "noop"), before: .before(runAtMicroseconds: runAt, executionID: ids[2])),
-        ].map { "\($0)" }))
+        ]))
     }
 
     @Test func badInputIsRefusedWithClearErrors() async throws {

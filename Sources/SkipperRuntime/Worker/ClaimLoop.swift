@@ -44,7 +44,8 @@ struct ClaimLoop: Sendable {
         }
     }
 
-    private var canClaim: Bool { configuration.mode != .schedulerOnly && !jobTypes.isEmpty }
+    /// Whether this runner claims at all (not scheduler-only, and some job type has a handler).
+    var canClaim: Bool { configuration.mode != .schedulerOnly && !jobTypes.isEmpty }
 
     private func runGeneration(_ generation: Int, jobs: inout DiscardingTaskGroup, connection: ManagedConnection) async {
         // Claimed ahead of free slots (WORKER_PREFETCH): one claim round trip serves many slots.
@@ -98,7 +99,7 @@ struct ClaimLoop: Sendable {
                     let batch = try await ExecutionStore.claim(
                         on: db, queues: configuration.queues, priorities: configuration.priorities, jobTypes: jobTypes,
                         limit: limit, workerID: state.workerID, after: resume.points,
-                        commitMargin: resume.keepCommitMargin ? nil : .zero)
+                        keepCommitMargin: resume.keepCommitMargin)
                     connection.succeeded()
                     resumePoints.advance(batch.resumePoints)
                     let claimed = batch.executions

@@ -122,7 +122,7 @@ public final class Worker: Service, Sendable {
                 }
                 await withTaskGroup(of: Void.self) { beating in
                     beating.addTask { await heartbeat.run() }
-                    if configuration.mode != .schedulerOnly && !claimable.isEmpty {
+                    if claimLoop.canClaim {
                         beating.addTask { await resumePointCheck.run() }
                     }
                     async let outcomesWritten: Void = self.outcomes.run(finishDeadline: self.configuration.shutdownGrace)

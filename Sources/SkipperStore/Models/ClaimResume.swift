@@ -1,5 +1,5 @@
 /// One range a claim reads: the queued executions of one queue, priority and job type.
-package struct ClaimProbe: Hashable, Sendable, CustomStringConvertible {
+package struct ClaimProbe: Hashable, Sendable {
     package var queue: String
     package var priority: Priority
     package var jobType: String
@@ -9,21 +9,12 @@ package struct ClaimProbe: Hashable, Sendable, CustomStringConvertible {
         self.priority = priority
         self.jobType = jobType
     }
-
-    /// Every range a runner of these queues, priorities and job types reads.
-    package static func all(queues: [String], priorities: [Priority], jobTypes: [String]) -> [ClaimProbe] {
-        queues.flatMap { queue in
-            priorities.flatMap { priority in jobTypes.map { ClaimProbe(queue: queue, priority: priority, jobType: $0) } }
-        }
-    }
-
-    package var description: String { "\(queue)/\(priority)/\(jobType)" }
 }
 
 /// Where a probe's next claim resumes: only executions after this (run_at, execution_id) are
 /// read (`p_after` of `claim_executions`, sql/functions.sql). run_at is in microseconds since
 /// 1970, the server's own resolution, so a position goes back to the server exactly as it came.
-package struct ResumePoint: Sendable, Equatable, Comparable {
+package struct ResumePoint: Hashable, Sendable, Comparable {
     package var runAtMicroseconds: Int64
     package var executionID: Int64
 

@@ -18,15 +18,15 @@ package enum ClaimStatement {
 
     /// Claims up to `limit` ready executions for `workerID`, each probe resuming after its point
     /// in `after` (from its range's start when it has none); the points it returns stay
-    /// `commitMargin` behind the server's clock (nil: `claim_commit_margin()`).
+    /// `claim_commit_margin()` behind the server's clock when `keepCommitMargin`, else none.
     package static func run(
         on connection: PGConnection, queues: [String], priorities: [Priority], jobTypes: [String], limit: Int, workerID: String,
-        after: [ClaimProbe: ResumePoint], commitMargin: Duration?
+        after: [ClaimProbe: ResumePoint], keepCommitMargin: Bool
     ) async throws -> ClaimBatch {
         guard limit > 0, !queues.isEmpty, !jobTypes.isEmpty, !priorities.isEmpty else { return ClaimBatch(executions: [], resumePoints: [:]) }
         let rows = try await connection.query(
             claim.text, [queues, priorities.map { Int($0.rawValue) }, jobTypes, limit, workerID, try afterJSON(after),
-             commitMargin.map { "\(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) seconds" }],
+                         keepCommitMargin ? nil : "0"],
             name: claim.name)
         var claimed: [(execution: ClaimedExecution, resume: ResumePoint)] = []
         claimed.reserveCapacity(rows.count)
@@ -44,9 +44,7 @@ package enum ClaimStatement {
                 timeout: try row.decode("timeout_seconds", as: Double?.self).map { .milliseconds(Int64($0 * 1000)) },
                 traceContext: try row.decode("trace_context", as: String?.self),
                 workerID: workerID)
-            let resume = ResumePoint(
-                runAtMicroseconds: try row.decode("resume_run_at_us", as: Int64.self), executionID: try row.decode("resume_id", as: Int64.self))
-            claimed.append((execution, resume))
+            claimed.append((execution, try ResumePoint(row)))
         }
         // The statement returns rows in no particular order; start them in claim order. Within
         // one probe the last in that order is the one its next claim resumes after.
@@ -72,8 +70,7 @@ package enum ClaimStatement {
         for row in rows {
             let priority = Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal
             let probe = ClaimProbe(queue: try row.decode("queue", as: String.self), priority: priority, jobType: try row.decode("job_type", as: String.self))
-            points[probe] = ResumePoint(
-                runAtMicroseconds: try row.decode("resume_run_at_us", as: Int64.self), executionID: try row.decode("resume_id", as: Int64.self))
+            points[probe] = try ResumePoint(row)
         }
         return points
     }
@@ -86,5 +83,12 @@ package enum ClaimStatement {
              "run_at_us": point.runAtMicroseconds, "execution_id": point.executionID]
         }
         return String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
+    }
+}
+
+extension ResumePoint {
+    /// The point in a row's `resume_run_at_us` and `resume_id` (both claim functions return them).
+    fileprivate init(_ row: PGRow) throws(PGError) {
+        self.init(runAtMicroseconds: try row.decode("resume_run_at_us", as: Int64.self), executionID: try row.decode("resume_id", as: Int64.self))
     }
 }

@@ -27,21 +27,21 @@ package enum ExecutionStore {
     ) async throws(StoreError) -> [ClaimedExecution] {
         try await claim(
             on: connection, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID,
-            after: [:], commitMargin: nil).executions
+            after: [:], keepCommitMargin: true).executions
     }
 
     /// Claims up to `limit` ready executions for `workerID`, each probe resuming after its point
     /// in `after`; the batch says where each probe that yielded an execution resumes next, kept
-    /// `commitMargin` behind the server's clock (nil: `claim_commit_margin()`; a runner that hears
-    /// every announcement passes zero).
+    /// `claim_commit_margin()` behind the server's clock when `keepCommitMargin` (a runner that
+    /// hears every announcement needs no margin).
     package static func claim(
         on connection: StoreConnection, queues: [String], priorities: [Priority], jobTypes: [String],
-        limit: Int, workerID: String, after: [ClaimProbe: ResumePoint], commitMargin: Duration?
+        limit: Int, workerID: String, after: [ClaimProbe: ResumePoint], keepCommitMargin: Bool
     ) async throws(StoreError) -> ClaimBatch {
         try await connection.rows("claim") { db in
             try await ClaimStatement.run(
                 on: db, queues: queues, priorities: priorities, jobTypes: jobTypes, limit: limit, workerID: workerID, after: after,
-                commitMargin: commitMargin)
+                keepCommitMargin: keepCommitMargin)
         }
     }
 

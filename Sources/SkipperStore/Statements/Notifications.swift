@@ -1,7 +1,7 @@
 import PGClient
 
 /// A notification a runner listens for.
-package enum StoreNotification: Sendable, Equatable {
+package enum StoreNotification: Hashable, Sendable {
     /// Ready work was enqueued on this queue.
     case wake(queue: String)
     /// This execution became ready (`announce_ready`): a claim of its probe must read from
