@@ -363,72 +363,69 @@ RETURNS TABLE (
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 #variable_conflict use_column
 DECLARE
-    g           record;
-    v_ready     bigint;
-    v_scheduled bigint;
-    v_capped_r  boolean;
-    v_capped_s  boolean;
+    v_now       timestamptz := now();
+    r           record;
+    v_group     record;
+    v_due       bigint;
+    v_later     bigint;
+    v_ready     bigint := 0;
+    v_scheduled bigint := 0;
+    v_capped_r  boolean := false;
+    v_capped_s  boolean := false;
+    v_oldest    timestamptz;
     v_plan      json;
 BEGIN
-    -- Queued: each (queue, priority) and each job type in it found by skip scans of
-    -- executions_claim_probe_idx (one index descent each); in each job type's range the due and
-    -- the not-yet-due executions are counted exactly up to p_exact_up_to each. Above that the
-    -- total is the planner's estimate (marked estimated; the statistics executions_depth_stats
-    -- keep it close), so reading it stays cheap however deep the queue.
-    FOR g IN
-        WITH RECURSIVE groups AS (
-            (SELECT e.queue, e.priority FROM executions e WHERE e.status = 'queued' ORDER BY e.queue, e.priority LIMIT 1)
-            UNION ALL
-            SELECT n.queue, n.priority
-              FROM groups
-             CROSS JOIN LATERAL (
-                 SELECT e.queue, e.priority FROM executions e
-                  WHERE e.status = 'queued' AND (e.queue, e.priority) > (groups.queue, groups.priority)
-                  ORDER BY e.queue, e.priority LIMIT 1) n)
-        SELECT groups.queue, groups.priority FROM groups
-    LOOP
-        WITH RECURSIVE types AS (
-            (SELECT e.job_type FROM executions e
-              WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority ORDER BY e.job_type LIMIT 1)
-            UNION ALL
-            SELECT n.job_type
-              FROM types
-             CROSS JOIN LATERAL (
-                 SELECT e.job_type FROM executions e
-                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type > types.job_type
-                  ORDER BY e.job_type LIMIT 1) n)
-        SELECT coalesce(sum(due.n), 0), coalesce(sum(later.n), 0),
-               coalesce(bool_or(due.n >= p_exact_up_to), false), coalesce(bool_or(later.n >= p_exact_up_to), false),
-               extract(epoch FROM now() - min(first_due.run_at))
-          INTO v_ready, v_scheduled, v_capped_r, v_capped_s, oldest_ready_age_seconds
-          FROM types
-         CROSS JOIN LATERAL (
-             SELECT count(*) AS n FROM (
-                 SELECT 1 FROM executions e
-                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
-                    AND e.run_at <= now()
-                  LIMIT p_exact_up_to) x) due
-         CROSS JOIN LATERAL (
-             SELECT count(*) AS n FROM (
-                 SELECT 1 FROM executions e
-                  WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
-                    AND e.run_at > now()
-                  LIMIT p_exact_up_to) x) later
-          LEFT JOIN LATERAL (
-             SELECT e.run_at FROM executions e
-              WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = types.job_type
-                AND e.run_at <= now()
-              ORDER BY e.run_at LIMIT 1) first_due ON true;
-        queue := g.queue;
-        priority := g.priority;
+    -- Queued: one walk over executions_claim_probe_idx, one index descent per (queue, priority,
+    -- job type). Each descent lands on the first queued execution of its range, so the counts
+    -- that follow start there, past the versions a long transaction keeps of executions already
+    -- claimed (stepped over once per range, not once per count). In each range the due and the
+    -- not-yet-due executions are counted exactly up to p_exact_up_to each; above that a group's
+    -- total is the planner's estimate (marked estimated; executions_depth_stats keeps it close),
+    -- so reading it stays cheap however deep the queue.
+    SELECT e.queue, e.priority, e.job_type, e.run_at, e.execution_id INTO r
+      FROM executions e
+     WHERE e.status = 'queued'
+     ORDER BY e.queue, e.priority, e.job_type, e.run_at, e.execution_id
+     LIMIT 1;
+    WHILE r.queue IS NOT NULL LOOP
+        v_group := r;
+        SELECT count(*) INTO v_due FROM (
+            SELECT 1 FROM executions e
+             WHERE e.status = 'queued' AND e.queue = r.queue AND e.priority = r.priority AND e.job_type = r.job_type
+               AND (e.run_at, e.execution_id) >= (r.run_at, r.execution_id) AND e.run_at <= v_now
+             LIMIT p_exact_up_to) x;
+        SELECT count(*) INTO v_later FROM (
+            SELECT 1 FROM executions e
+             WHERE e.status = 'queued' AND e.queue = r.queue AND e.priority = r.priority AND e.job_type = r.job_type
+               AND e.run_at > v_now
+             LIMIT p_exact_up_to) x;
+        v_ready := v_ready + v_due;
+        v_scheduled := v_scheduled + v_later;
+        v_capped_r := v_capped_r OR v_due >= p_exact_up_to;
+        v_capped_s := v_capped_s OR v_later >= p_exact_up_to;
+        IF r.run_at <= v_now AND (v_oldest IS NULL OR r.run_at < v_oldest) THEN
+            v_oldest := r.run_at;
+        END IF;
+        SELECT e.queue, e.priority, e.job_type, e.run_at, e.execution_id INTO r
+          FROM executions e
+         WHERE e.status = 'queued' AND (e.queue, e.priority, e.job_type) > (v_group.queue, v_group.priority, v_group.job_type)
+         ORDER BY e.queue, e.priority, e.job_type, e.run_at, e.execution_id
+         LIMIT 1;
+        IF r.queue IS NOT NULL AND (r.queue, r.priority) = (v_group.queue, v_group.priority) THEN
+            CONTINUE;
+        END IF;
+        -- The last job type of (queue, priority): its row.
+        queue := v_group.queue;
+        priority := v_group.priority;
         status := 'queued';
         estimated := v_capped_r OR v_capped_s;
         executions := v_ready + v_scheduled;
         ready := v_ready;
         scheduled := v_scheduled;
+        oldest_ready_age_seconds := extract(epoch FROM v_now - v_oldest);
         IF estimated THEN
             EXECUTE format('EXPLAIN (FORMAT JSON) SELECT 1 FROM executions WHERE status = ''queued'' AND queue = %L AND priority = %s',
-                           g.queue, g.priority) INTO v_plan;
+                           v_group.queue, v_group.priority) INTO v_plan;
             executions := greatest(executions, (v_plan->0->'Plan'->>'Plan Rows')::bigint);
             -- The side counted exactly stays exact; the other is what is left of the total.
             IF NOT v_capped_s THEN
@@ -442,11 +439,16 @@ BEGIN
         END IF;
         longest_running_seconds := NULL;
         RETURN NEXT;
+        v_ready := 0;
+        v_scheduled := 0;
+        v_capped_r := false;
+        v_capped_s := false;
+        v_oldest := NULL;
     END LOOP;
     -- Running: as many as the runners' slots and prefetch, counted exactly.
     RETURN QUERY
     SELECT e.queue, e.priority, 'running'::text, count(*), 0::bigint, NULL::numeric, 0::bigint,
-           extract(epoch FROM now() - min(e.started_at)), false
+           extract(epoch FROM v_now - min(e.started_at)), false
       FROM executions e
      WHERE e.status = 'running'
      GROUP BY e.queue, e.priority;
@@ -462,6 +464,46 @@ CREATE OR REPLACE VIEW queue_depth AS
 COMMENT ON VIEW queue_depth IS
     'Queued and running executions per queue, priority and status: how many, how many are ready and scheduled for later, how long the oldest ready one has waited and the longest running one has run, and whether the counts are estimates (above 10,000 queued per queue and priority). The one definition of queue depth: runner status, the queue_depth metric and the runbook read it.';
 
+CREATE OR REPLACE FUNCTION sampled_queue_depth(p_interval interval, p_share double precision DEFAULT 0.01)
+RETURNS TABLE (
+    queue text, priority smallint, status text, executions bigint, ready bigint, oldest_ready_age_seconds numeric,
+    scheduled bigint, longest_running_seconds numeric, estimated boolean, sampled_at timestamptz
+)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+    v_sample  queue_depth_samples;
+    v_started timestamptz;
+    v_depth   jsonb;
+BEGIN
+    -- A new sample is due once the last one is p_interval old, or took / p_share old when reading
+    -- it took longer than p_share of p_interval (a long transaction keeps dead versions that the
+    -- read steps over): one process takes it, the others meanwhile get the last one. The lock
+    -- is this schema's table (two Skipper schemas in one database sample apart).
+    SELECT * INTO v_sample FROM queue_depth_samples;
+    IF (v_sample.sampled_at IS NULL OR clock_timestamp() - v_sample.sampled_at >= greatest(p_interval, v_sample.took / p_share))
+       AND pg_try_advisory_xact_lock(hashtext('skipper.queue_depth_samples'), ('queue_depth_samples'::regclass::oid::bigint % 2147483647)::integer) THEN
+        SELECT * INTO v_sample FROM queue_depth_samples;  -- another process may just have taken it
+        IF v_sample.sampled_at IS NULL OR clock_timestamp() - v_sample.sampled_at >= greatest(p_interval, v_sample.took / p_share) THEN
+            v_started := clock_timestamp();
+            SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]'::jsonb) INTO v_depth FROM queue_depth d;
+            INSERT INTO queue_depth_samples AS q (singleton, sampled_at, took, depth)
+            VALUES (true, v_started, clock_timestamp() - v_started, v_depth)
+            ON CONFLICT (singleton) DO UPDATE SET sampled_at = excluded.sampled_at, took = excluded.took, depth = excluded.depth
+            RETURNING * INTO v_sample;
+        END IF;
+    END IF;
+    RETURN QUERY
+    SELECT d.queue, d.priority, d.status, d.executions, d.ready, d.oldest_ready_age_seconds, d.scheduled,
+           d.longest_running_seconds, d.estimated, v_sample.sampled_at
+      FROM jsonb_to_recordset(coalesce(v_sample.depth, '[]'::jsonb)) AS d(
+               queue text, priority smallint, status text, executions bigint, ready bigint, oldest_ready_age_seconds numeric,
+               scheduled bigint, longest_running_seconds numeric, estimated boolean);
+END
+$$;
+COMMENT ON FUNCTION sampled_queue_depth(interval, double precision) IS
+    'The queue_depth view as last sampled (sampled_at says when), sampled again first when that is p_interval ago (or longer while reading the view takes more than p_share of that time): the gauges of every runner and daemon come from one read per interval per database. Returns nothing before the first sample only if the view is empty.';
+
 CREATE OR REPLACE VIEW worker_health AS
     SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,
            round(extract(epoch FROM now() - last_heartbeat_at)::numeric, 1) AS seconds_since_heartbeat,
@@ -470,6 +512,7 @@ CREATE OR REPLACE VIEW worker_health AS
 COMMENT ON VIEW worker_health IS
     'Every runner with the seconds since its last heartbeat.';
 
+REVOKE ALL ON FUNCTION sampled_queue_depth(interval, double precision) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval) FROM PUBLIC;

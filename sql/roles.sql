@@ -36,6 +36,7 @@ GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, 
                           claim_resume_points(text[], smallint[], text[]),
                           announce_ready(text, smallint, text, timestamptz, bigint)
     TO skipper_runner;
+GRANT EXECUTE ON FUNCTION sampled_queue_depth(interval, double precision) TO skipper_runner, skipper_daemon;
 GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
                           enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])
     TO skipper_runner;
@@ -51,5 +52,6 @@ GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timesta
     TO skipper_enqueuer;
 
 -- Operator: read everything, change nothing.
-GRANT SELECT ON executions, worker_heartbeats, idempotency_records, skipper_schema_migrations, queue_depth, worker_health
+GRANT SELECT ON executions, worker_heartbeats, idempotency_records, skipper_schema_migrations, queue_depth, worker_health,
+                 queue_depth_samples
     TO skipper_operator;

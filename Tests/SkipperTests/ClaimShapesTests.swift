@@ -134,14 +134,17 @@ extension EndToEnd {
         @Test func queueDepthStaysCheapAndCloseOverTwoMillion() async throws {
             let schema = try await Self.table.value
             let result = try await runProgram([
-                "/usr/bin/psql", schema.url, "-qAtX", "-c", "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) SELECT * FROM queue_depth",
+                // The second read of a session, as the sampler's kept connection reads it (the first
+                // also compiles the function and loads catalogs).
+                "/usr/bin/psql", schema.url, "-qAtX", "-c", "DO $$ BEGIN PERFORM * FROM queue_depth; END $$",
+                "-c", "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) SELECT * FROM queue_depth",
             ])
             #expect(result.status == 0, "\(result.output)")
             let plan = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]]
             let top = plan?.first?["Plan"] as? [String: Any]
             let buffers = (top?["Shared Hit Blocks"] as? Int ?? 0) + (top?["Shared Read Blocks"] as? Int ?? 0)
             // Counting two million queued rows reads over 10,000 index pages; the view reads a few hundred.
-            #expect(buffers < 3000, "queue_depth read \(buffers) buffers")
+            #expect(buffers < 1000, "queue_depth read \(buffers) buffers")
             let depth = try await QueueDepth.read(on: try await schema.store()).filter { $0.queue == "shapes" && $0.priority == .high }
             #expect(depth.count == 1)
             if let line = depth.first {

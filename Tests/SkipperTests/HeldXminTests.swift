@@ -7,7 +7,8 @@ import Testing
 /// A transaction left open somewhere (a forgotten BEGIN in psql) holds back what VACUUM may
 /// remove, so every execution claimed since it began leaves a row version in the claim index.
 /// The claim resumes where the previous one ended, so it does not step over them; the check
-/// that reads from the ranges' starts (claim_resume_points) does, and is the one that pays.
+/// that reads from the ranges' starts (claim_resume_points) does, and is the one that pays, with
+/// queue depth, which steps over them once per range.
 ///
 /// In the end-to-end suite: the open transaction holds back the whole database's horizon, and
 /// the serialized suite keeps the drills that measure time from running beside it.
@@ -65,9 +66,20 @@ extension EndToEnd {
                 try await ExecutionStore.claimResumePoints(
                     on: connection, queues: ["xmin"], priorities: Priority.allCases, jobTypes: ["noop"])
             }
+            // Queue depth steps over them once per range too (not once per count it makes), and
+            // still counts what waits behind them.
+            try await connection.execute("""
+                INSERT INTO executions (queue, job_type) SELECT 'xmin', t FROM generate_series(1, 50), unnest(ARRAY['noop', 'mail']) t
+                """)
+            let (depth, depthRead) = try await claimIndexEntriesRead(on: connection) { connection in
+                try await QueueDepth.read(on: connection)
+            }
             try await holder.execute("ROLLBACK")
             await holder.close()
-            print("held xmin: index entries read by each wave's first claim \(firstClaimReads); by the check from the start \(checkRead)")
+            print("held xmin: index entries read by each wave's first claim \(firstClaimReads); by the check from the start \(checkRead); by queue depth \(depthRead)")
+            let queued = depth.first { $0.queue == "xmin" && $0.status == .queued }
+            #expect(queued?.executions == 100 && queued?.ready == 100 && queued?.estimated == false, "\(depth)")
+            #expect(depthRead <= checkRead + 2 * 100 + 10, "queue depth read \(depthRead) claim-index entries, the check \(checkRead)")
             #expect(checkRead >= (waves - 1) * perWave, "the open transaction did not keep the claimed versions: \(checkRead)")
             #expect(firstClaimReads.count == waves)
             #expect(firstClaimReads.last! <= 2 * firstClaimReads.first!, "\(firstClaimReads)")

@@ -58,6 +58,9 @@ extension EndToEnd {
             #expect(try await refused(url, "DELETE FROM executions"))
             #expect(try await refused(url, "TRUNCATE worker_heartbeats"))
             #expect(try await refused(url, "SELECT cleanup_old_idempotency_records('0')"))
+            // Queue depth for its gauges: through the shared sample, which it cannot write itself.
+            try await PGConnection.connect(to: url, logger: TestEnvironment.logger).execute("SELECT * FROM sampled_queue_depth(interval '0')")
+            #expect(try await refused(url, "DELETE FROM queue_depth_samples"))
             let migrate = try await BinaryProcess.run("runner", ["migrate"], environment: ["DATABASE_URL": url])
             #expect(migrate.status == 0, "an up-to-date schema needs no change: \(migrate.output)")
         }
@@ -75,6 +78,7 @@ extension EndToEnd {
             #expect(try await refused(url, "SELECT enqueue_execution('noop')"))
             #expect(try await refused(url, "INSERT INTO executions (job_type) VALUES ('noop')"))
             #expect(try await refused(url, "DROP TABLE idempotency_records"))
+            try await PGConnection.connect(to: url, logger: TestEnvironment.logger).execute("SELECT * FROM sampled_queue_depth(interval '0')")
         }
 
         @Test func operatorReadsEverythingAndChangesNothing() async throws {
@@ -87,6 +91,8 @@ extension EndToEnd {
             #expect(try await refused(url, "DELETE FROM worker_heartbeats"))
             #expect(try await refused(url, "SELECT enqueue_execution('noop')"))
             #expect(try await refused(url, "SELECT retry_execution(1)"))
+            #expect(try await refused(url, "SELECT * FROM sampled_queue_depth(interval '0')"))
+            try await PGConnection.connect(to: url, logger: TestEnvironment.logger).execute("SELECT * FROM queue_depth_samples")
         }
     }
 }

@@ -185,6 +185,33 @@ struct SQLAPITests {
         #expect(try rows[0].decode("executions", as: Int.self) == rows[0].decode("ready", as: Int.self) + rows[0].decode("scheduled", as: Int.self))
     }
 
+    @Test func queueDepthIsSampledOncePerIntervalForEveryProcess() async throws {
+        let connection = try await schema.store()
+        func sampledQueued(_ sql: String, on connection: StoreConnection) async throws -> Int? {
+            let rows = try await connection.query(
+                "SELECT executions FROM \(sql) WHERE queue = 'sampled_q' AND status = 'queued'")
+            return try rows.first?.decode("executions", as: Int.self)
+        }
+        try await connection.execute("INSERT INTO executions (queue, job_type) SELECT 'sampled_q', 'noop' FROM generate_series(1, 3)")
+        let first = try await QueueDepth.sampled(interval: .zero, on: connection).first { $0.queue == "sampled_q" && $0.status == .queued }
+        #expect(first?.executions == 3)
+        try await connection.execute("INSERT INTO executions (queue, job_type) SELECT 'sampled_q', 'noop' FROM generate_series(1, 2)")
+        // Within the interval every process gets the last sample, not a read of its own.
+        let other = try await schema.store()
+        #expect(try await sampledQueued("sampled_queue_depth(interval '1 hour')", on: other) == 3)
+        #expect(try await sampledQueued("queue_depth", on: other) == 5)
+        // Once it is that old (and older than the read took, with a share of all the time),
+        // the next asker samples again.
+        #expect(try await sampledQueued("sampled_queue_depth(interval '0', 1)", on: other) == 5)
+        // A read that took longer than the share of the time allows waits longer: with a share
+        // of almost nothing, the last sample stays.
+        try await connection.execute("INSERT INTO executions (queue, job_type) VALUES ('sampled_q', 'noop')")
+        #expect(try await sampledQueued("sampled_queue_depth(interval '0', 1e-12)", on: connection) == 5)
+        #expect(try await sampledQueued("sampled_queue_depth(interval '0', 1)", on: connection) == 6)
+        let took = try await connection.query("SELECT extract(epoch FROM took)::float8 AS took FROM queue_depth_samples")
+        #expect(try took[0].decode("took", as: Double.self) >= 0)
+    }
+
     @Test func storeErrorsSayWhatFailedWithoutTheTarget() async throws {
         let database = try Database(url: "postgresql://skipper:Secret-Pass-1@127.0.0.1:1/nowhere?connect_timeout=2")
         let error = try await #require(throws: StoreError.self) {

@@ -3,10 +3,11 @@ import Metrics
 import ServiceLifecycle
 import SkipperStore
 
-/// Reads queue depth from the `queue_depth` view (its one definition) on an interval into
-/// `queue_depth` gauges, and the age of the oldest ready execution per queue and priority into
-/// `queue_oldest_ready_seconds`. Series that emptied are set back to 0. While a long transaction
-/// makes the read slow, it reads less often (``nextRoundAfter(interval:lastRoundTook:share:)``).
+/// Reads queue depth as the database last sampled it from the `queue_depth` view (its one
+/// definition; `sampled_queue_depth()` takes one sample per interval per database, for every
+/// runner and daemon, and fewer while a long transaction makes the view slow to read) on an
+/// interval into `queue_depth` gauges, and the age of the oldest ready execution per queue and
+/// priority into `queue_oldest_ready_seconds`. Series that emptied are set back to 0.
 package struct QueueDepthSampler: Service {
     let connector: any StoreConnector
     let interval: Duration
@@ -22,12 +23,9 @@ package struct QueueDepthSampler: Service {
         let connection = ManagedConnection(connector: connector, role: "depth", logger: logger)
         var previous = Set<[String]>()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var took = Duration.zero
             do throws(StoreError) {
                 let db = try await connection.get()
-                let started = ContinuousClock.now
-                let depth = try await QueueDepth.read(on: db)
-                took = ContinuousClock.now - started
+                let depth = try await QueueDepth.sampled(interval: interval, on: db)
                 connection.succeeded()
                 var seen = Set<[String]>()
                 for line in depth {
@@ -48,7 +46,7 @@ package struct QueueDepthSampler: Service {
                 await connection.failed(error)
                 continue
             }
-            guard await pauseBetweenRounds(nextRoundAfter(interval: interval, lastRoundTook: took)) else { break }
+            guard await pauseBetweenRounds(interval) else { break }
         }
         await connection.close()
     }

@@ -22,6 +22,7 @@ package enum SQLFiles {
         Migration(version: 1, name: "0001_schema", sql: text(PackageResources._001_schema_sql)),
         Migration(version: 2, name: "0002_running_index", sql: text(PackageResources._002_running_index_sql)),
         Migration(version: 3, name: "0003_claim_probes", sql: text(PackageResources._003_claim_probes_sql)),
+        Migration(version: 4, name: "0004_queue_depth_sample", sql: text(PackageResources._004_queue_depth_sample_sql)),
     ]
 
     /// `sql/functions.sql`: the SQL API, re-applied by migrate whenever its text changes.

@@ -27,18 +27,38 @@ public struct QueueDepth: Sendable {
          ORDER BY queue, priority, status
         """)
 
+    static let sampled = StoreStatement("read_sampled_queue_depth", """
+        SELECT queue, priority, status, executions, ready, scheduled, estimated,
+               CASE status WHEN 'queued' THEN oldest_ready_age_seconds ELSE longest_running_seconds END::float8 AS oldest
+          FROM sampled_queue_depth(make_interval(secs => $1))
+         ORDER BY queue, priority, status
+        """)
+
     /// Reads the view.
     public static func read(on connection: StoreConnection) async throws(StoreError) -> [QueueDepth] {
         try await connection.rows("read queue depth") { db in
-            try await db.query(read.text, name: read.name).map { row in
-                QueueDepth(
-                    queue: try row.decode("queue"),
-                    priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
-                    status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued,
-                    executions: try row.decode("executions"), ready: try row.decode("ready"),
-                    scheduled: try row.decode("scheduled"), oldestAgeSeconds: try row.decode("oldest", as: Double?.self),
-                    estimated: try row.decode("estimated"))
-            }
+            try await db.query(read.text, name: read.name).map(QueueDepth.init(row:))
         }
+    }
+
+    /// The view as the database last sampled it for every process (`sampled_queue_depth()`),
+    /// sampled first when that sample is `interval` old: one read of the view per interval per
+    /// database, however many runners and daemons export the gauges.
+    package static func sampled(interval: Duration, on connection: StoreConnection) async throws(StoreError) -> [QueueDepth] {
+        try await connection.rows("read sampled queue depth") { db in
+            try await db.query(sampled.text, [interval.seconds], name: sampled.name).map(QueueDepth.init(row:))
+        }
+    }
+}
+
+extension QueueDepth {
+    fileprivate init(row: PGRow) throws {
+        self.init(
+            queue: try row.decode("queue"),
+            priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
+            status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued,
+            executions: try row.decode("executions"), ready: try row.decode("ready"),
+            scheduled: try row.decode("scheduled"), oldestAgeSeconds: try row.decode("oldest", as: Double?.self),
+            estimated: try row.decode("estimated"))
     }
 }
