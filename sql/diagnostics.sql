@@ -92,3 +92,11 @@ SELECT relname AS table_name, n_live_tup AS live_rows, n_dead_tup AS dead_rows, 
   FROM pg_stat_user_tables
  WHERE relname IN ('executions', 'worker_heartbeats', 'idempotency_records') AND schemaname = current_schema()
  ORDER BY relname;
+
+-- Schedules: when each fires next, what it fired last and how late, paused, and why one cannot fire.
+SELECT s.name, s.cron, s.timezone, s.job_type, s.paused, s.managed_by, s.next_slot, s.last_slot,
+       s.last_execution_id, e.status AS last_execution_status,
+       round(extract(epoch FROM s.last_fired_at - s.last_slot)::numeric, 3) AS last_lag_seconds, s.problem
+  FROM schedules s
+  LEFT JOIN executions e ON e.execution_id = s.last_execution_id
+ ORDER BY s.next_slot NULLS FIRST, s.name;

@@ -504,6 +504,184 @@ $$;
 COMMENT ON FUNCTION sampled_queue_depth(interval, double precision) IS
     'The queue_depth view as last sampled (sampled_at says when), sampled again first when that is p_interval ago (or longer while reading the view takes more than p_share of that time): the gauges of every runner and daemon come from one read per interval per database. Returns nothing before the first sample only if the view is empty.';
 
+CREATE OR REPLACE FUNCTION schedule_slot_key(p_name text, p_slot timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT 'schedule:' || p_name || ':' || to_char(p_slot AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+COMMENT ON FUNCTION schedule_slot_key(text, timestamptz) IS
+    'The idempotency key of the execution a schedule fires for a slot: schedule:<name>:<slot in RFC 3339 UTC>, e.g. schedule:nightly_report:2026-11-25T01:30:00Z. Every run of a schedule: WHERE idempotency_key LIKE ''schedule:nightly_report:%''.';
+
+CREATE OR REPLACE FUNCTION store_schedule(
+    p_name text, p_cron text, p_job_type text, p_payload jsonb, p_queue text, p_priority smallint,
+    p_timezone text, p_max_attempts integer, p_catch_up text, p_managed_by text
+) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    v_old schedules;
+BEGIN
+    IF p_cron IS NULL OR p_cron !~* '^\s*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|@every\s+[0-9smhd]+|(\S+\s+){4,5}\S+)\s*$' THEN
+        RAISE EXCEPTION 'schedule %: invalid cron %', p_name, coalesce(quote_literal(p_cron), 'NULL')
+            USING ERRCODE = '22023',
+                  HINT = '5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly or @every 30s';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE p_timezone;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'schedule %: unknown time zone %', p_name, quote_literal(p_timezone)
+            USING ERRCODE = '22023', HINT = 'an IANA zone name such as UTC, Europe/Berlin or America/New_York';
+    END;
+    IF p_catch_up IS NULL OR p_catch_up NOT IN ('latest', 'all', 'none') THEN
+        RAISE EXCEPTION 'schedule %: catch_up must be latest, all or none, not %', p_name, coalesce(quote_literal(p_catch_up), 'NULL')
+            USING ERRCODE = '22023', HINT = 'latest fires the most recent missed slot, all every one (at most 100), none skips them';
+    END IF;
+    IF p_payload IS NULL OR jsonb_typeof(p_payload) NOT IN ('object', 'array') THEN
+        RAISE EXCEPTION 'schedule %: payload must be a JSON object or array', p_name
+            USING ERRCODE = '22023', HINT = 'e.g. ''{"kind": "nightly"}''';
+    END IF;
+    -- Runners that start together apply the same file at once: the second insert waits for
+    -- the first and then finds the row.
+    INSERT INTO schedules (name, cron, timezone, job_type, payload, queue, priority, max_attempts, catch_up, managed_by)
+    VALUES (p_name, p_cron, p_timezone, p_job_type, p_payload, p_queue, p_priority, p_max_attempts, p_catch_up, p_managed_by)
+    ON CONFLICT (name) DO NOTHING;
+    IF FOUND THEN
+        RETURN 'created';
+    END IF;
+    SELECT * INTO v_old FROM schedules WHERE name = p_name FOR UPDATE;
+    IF (v_old.cron, v_old.timezone, v_old.job_type, v_old.payload, v_old.queue, v_old.priority, v_old.max_attempts,
+        v_old.catch_up, v_old.managed_by)
+       IS NOT DISTINCT FROM (p_cron, p_timezone, p_job_type, p_payload, p_queue, p_priority, p_max_attempts, p_catch_up, p_managed_by) THEN
+        RETURN 'unchanged';
+    END IF;
+    -- A new cron or zone takes effect from its next slot after now: a scheduler computes it.
+    UPDATE schedules
+       SET cron = p_cron, timezone = p_timezone, job_type = p_job_type, payload = p_payload, queue = p_queue,
+           priority = p_priority, max_attempts = p_max_attempts, catch_up = p_catch_up, managed_by = p_managed_by,
+           next_slot = CASE WHEN (cron, timezone) IS DISTINCT FROM (p_cron, p_timezone) THEN NULL ELSE next_slot END,
+           problem = CASE WHEN (cron, timezone) IS DISTINCT FROM (p_cron, p_timezone) THEN NULL ELSE problem END,
+           updated_at = now()
+     WHERE name = p_name;
+    RETURN 'updated';
+END
+$$;
+COMMENT ON FUNCTION store_schedule(text, text, text, jsonb, text, smallint, text, integer, text, text) IS
+    'Creates or changes a schedule (the work of upsert_schedule and of a runner''s schedules file) and says which: created, updated or unchanged. A changed cron or time zone takes effect at its next slot after now; paused stays as it was.';
+
+CREATE OR REPLACE FUNCTION upsert_schedule(
+    p_name         text,
+    p_cron         text,
+    p_job_type     text,
+    p_payload      jsonb    DEFAULT '{}'::jsonb,
+    p_queue        text     DEFAULT 'default',
+    p_priority     smallint DEFAULT 1,
+    p_timezone     text     DEFAULT 'UTC',
+    p_max_attempts integer  DEFAULT 4,
+    p_catch_up     text     DEFAULT 'latest'
+) RETURNS text
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT store_schedule(p_name, p_cron, p_job_type, p_payload, p_queue, p_priority, p_timezone, p_max_attempts, p_catch_up, 'sql')
+$$;
+COMMENT ON FUNCTION upsert_schedule(text, text, text, jsonb, text, smallint, text, integer, text) IS
+    'Creates or changes a recurring schedule from SQL (no schedules file needed) and returns created, updated or unchanged. cron: 5 fields, 6 with seconds, @daily and the like, or @every 30s; timezone an IANA name; catch_up latest | all | none. A schedule created here is not removed by any runner''s schedules file.';
+
+CREATE OR REPLACE FUNCTION delete_schedule(p_name text) RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH deleted AS (DELETE FROM schedules WHERE name = p_name RETURNING 1)
+    SELECT count(*) > 0 FROM deleted
+$$;
+COMMENT ON FUNCTION delete_schedule(text) IS
+    'Deletes a schedule (the executions it fired stay); false when there is none of that name.';
+
+CREATE OR REPLACE FUNCTION pause_schedule(p_name text) RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH changed AS (
+        UPDATE schedules SET paused = true, updated_at = now() WHERE name = p_name RETURNING 1)
+    SELECT count(*) > 0 FROM changed
+$$;
+COMMENT ON FUNCTION pause_schedule(text) IS
+    'Stops a schedule from firing until resume_schedule; false when there is none of that name.';
+
+CREATE OR REPLACE FUNCTION resume_schedule(p_name text) RETURNS boolean
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH changed AS (
+        UPDATE schedules
+           SET paused = false, next_slot = CASE WHEN paused THEN NULL ELSE next_slot END, updated_at = now()
+         WHERE name = p_name RETURNING 1)
+    SELECT count(*) > 0 FROM changed
+$$;
+COMMENT ON FUNCTION resume_schedule(text) IS
+    'Lets a paused schedule fire again from its next slot after now (slots that passed while paused are not caught up); false when there is none of that name.';
+
+CREATE OR REPLACE FUNCTION trigger_schedule(p_name text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    s schedules;
+BEGIN
+    SELECT * INTO s FROM schedules WHERE name = p_name;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN enqueue_execution(s.job_type, s.payload, s.queue, s.priority, p_max_attempts => s.max_attempts,
+        p_idempotency_key => 'schedule:' || s.name || ':manual:' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+END
+$$;
+COMMENT ON FUNCTION trigger_schedule(text) IS
+    'Enqueues one execution of a schedule now, outside its slots (keyed schedule:<name>:manual:<instant>), and returns its execution_id; NULL when there is none of that name. The schedule''s slots are unchanged.';
+
+CREATE OR REPLACE FUNCTION sync_file_schedules(p_schedules jsonb)
+RETURNS TABLE (name text, change text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+    s jsonb;
+BEGIN
+    FOR s IN SELECT value FROM jsonb_array_elements(p_schedules) LOOP
+        name := s->>'name';
+        change := store_schedule(
+            s->>'name', s->>'cron', s->>'job_type', coalesce(s->'payload', '{}'::jsonb), coalesce(s->>'queue', 'default'),
+            coalesce((s->>'priority')::smallint, 1::smallint), coalesce(s->>'timezone', 'UTC'),
+            coalesce((s->>'max_attempts')::integer, 4), coalesce(s->>'catch_up', 'latest'), 'file');
+        RETURN NEXT;
+    END LOOP;
+    -- Declarative: a schedule the file declared before and declares no more is deleted.
+    RETURN QUERY
+    DELETE FROM schedules d
+     WHERE d.managed_by = 'file'
+       AND d.name NOT IN (SELECT e->>'name' FROM jsonb_array_elements(p_schedules) e)
+    RETURNING d.name, 'deleted'::text;
+END
+$$;
+COMMENT ON FUNCTION sync_file_schedules(jsonb) IS
+    'Makes the file-managed schedules what a runner''s schedules file declares (a JSON array of {name, cron, timezone, job_type, payload, queue, priority, max_attempts, catch_up}): creates and updates those, deletes file-managed ones it no longer lists, leaves the SQL API''s alone; returns each change.';
+
+CREATE OR REPLACE FUNCTION fire_schedule(p_name text, p_slots timestamptz[], p_next_slot timestamptz, p_problem text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    s      schedules;
+    v_slot timestamptz;
+    v_id   bigint;
+BEGIN
+    SELECT * INTO s FROM schedules WHERE name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    FOREACH v_slot IN ARRAY coalesce(p_slots, '{}') LOOP
+        v_id := enqueue_execution(s.job_type, s.payload, s.queue, s.priority, p_max_attempts => s.max_attempts,
+                                  p_idempotency_key => schedule_slot_key(s.name, v_slot));
+        s.last_slot := v_slot;
+        s.last_execution_id := v_id;
+        s.last_fired_at := now();
+    END LOOP;
+    UPDATE schedules
+       SET next_slot = p_next_slot, last_slot = s.last_slot, last_execution_id = s.last_execution_id,
+           last_fired_at = s.last_fired_at, problem = p_problem
+     WHERE name = p_name;
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text) IS
+    'A scheduler''s step for one due schedule (row locked by its pass): one execution per slot, keyed by schedule_slot_key (so a slot fired twice makes one execution), then the next slot due and the problem, if any; returns the last execution_id.';
+
 CREATE OR REPLACE VIEW worker_health AS
     SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,
            round(extract(epoch FROM now() - last_heartbeat_at)::numeric, 1) AS seconds_since_heartbeat,
@@ -513,6 +691,14 @@ COMMENT ON VIEW worker_health IS
     'Every runner with the seconds since its last heartbeat.';
 
 REVOKE ALL ON FUNCTION sampled_queue_depth(interval, double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION store_schedule(text, text, text, jsonb, text, smallint, text, integer, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION upsert_schedule(text, text, text, jsonb, text, smallint, text, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION delete_schedule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pause_schedule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION resume_schedule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION trigger_schedule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sync_file_schedules(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval) FROM PUBLIC;

@@ -23,7 +23,7 @@ $$;
 
 COMMENT ON ROLE skipper_runner IS 'Skipper runner: claims executions, writes their outcomes and its heartbeat row; can enqueue.';
 COMMENT ON ROLE skipper_daemon IS 'Skipper cleanup daemon: declares runners dead, rescues and prunes executions, cleans idempotency records.';
-COMMENT ON ROLE skipper_enqueuer IS 'An application that enqueues work: may call enqueue_execution and nothing else.';
+COMMENT ON ROLE skipper_enqueuer IS 'An application that enqueues work: may call enqueue_execution(s) and manage schedules through their functions, nothing else.';
 COMMENT ON ROLE skipper_operator IS 'Read-only operator: may read every Skipper table and view (sql/diagnostics.sql), change nothing.';
 
 -- Runner: claim (SELECT ... FOR UPDATE, UPDATE), outcomes (UPDATE executions and the
@@ -37,6 +37,15 @@ GRANT EXECUTE ON FUNCTION claim_executions(text[], smallint[], text[], integer, 
                           announce_ready(text, smallint, text, timestamptz, bigint)
     TO skipper_runner;
 GRANT EXECUTE ON FUNCTION sampled_queue_depth(interval, double precision) TO skipper_runner, skipper_daemon;
+-- Its scheduler: take due schedules (SELECT ... FOR UPDATE), fire them, apply its schedules file;
+-- `runner schedules pause|resume|trigger`.
+GRANT SELECT, UPDATE ON schedules TO skipper_runner;
+GRANT EXECUTE ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text),
+                          sync_file_schedules(jsonb)
+    TO skipper_runner;
+GRANT EXECUTE ON FUNCTION upsert_schedule(text, text, text, jsonb, text, smallint, text, integer, text),
+                          delete_schedule(text), pause_schedule(text), resume_schedule(text), trigger_schedule(text)
+    TO skipper_runner, skipper_enqueuer;
 GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timestamptz, interval, integer, text, double precision, text),
                           enqueue_executions(text[], jsonb[], text[], smallint[], timestamptz[], double precision[], integer[], double precision[], text[])
     TO skipper_runner;
@@ -53,5 +62,5 @@ GRANT EXECUTE ON FUNCTION enqueue_execution(text, jsonb, text, smallint, timesta
 
 -- Operator: read everything, change nothing.
 GRANT SELECT ON executions, worker_heartbeats, idempotency_records, skipper_schema_migrations, queue_depth, worker_health,
-                 queue_depth_samples
+                 queue_depth_samples, schedules
     TO skipper_operator;

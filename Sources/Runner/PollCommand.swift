@@ -14,12 +14,21 @@ struct PollCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var worker: WorkerOptions
     @OptionGroup var observability: ObservabilityOptions
+    @OptionGroup var scheduling: SchedulerOptions
 
     func run() async throws {
         let context = try await common.prepare(label: "skipper.runner")
         let (configuration, handlers, port) = try usage { () throws(ConfigurationError) in try self.worker.resolve(context.source) }
         let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
+        let scheduler = try usage { () throws(ConfigurationError) in try scheduling.resolve(context.source, mode: configuration.mode) }
         let logger = context.logger
+        if let schedules = scheduler.schedules {
+            do {
+                try await SchedulerOptions.apply(schedules, handlers: handlers, database: context.database, logger: logger)
+            } catch {
+                throw runtimeFailure(error, logger: logger)
+            }
+        }
         let registry = HTTPEndpoint.bootstrapMetrics()
         let systemd = SystemdNotifier()
         let metrics = WorkerMetrics(concurrency: configuration.concurrency)
@@ -35,6 +44,8 @@ struct PollCommand: AsyncParsableCommand {
         let service = Worker(
             configuration: configuration, connector: context.database, handlers: handlers, logger: logger,
             observer: observer)
+        let schedulerService = scheduler.enabled
+            ? Scheduler(interval: scheduler.interval, connector: context.database, logger: logger) : nil
         // Shut down in reverse order: the worker first (it drains), the endpoint last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if port > 0 {
@@ -47,10 +58,16 @@ struct PollCommand: AsyncParsableCommand {
                     var problems: [String] = []
                     if age > staleAfter.seconds { problems.append("heartbeat is \(Int(age)) s old") }
                     if service.isDeclaredDead { problems.append("declared dead; re-registering") }
-                    return HealthReport(
-                        fields: [("worker_id", service.workerID), ("heartbeat_age_seconds", String(format: "%.1f", age)),
-                                 ("active_jobs", String(service.activeJobs))],
-                        problems: problems)
+                    var fields = [("worker_id", service.workerID), ("heartbeat_age_seconds", String(format: "%.1f", age)),
+                                  ("active_jobs", String(service.activeJobs))]
+                    if let schedulerService {
+                        let passAge = schedulerService.lastPassAge
+                        fields.append(("scheduler_last_pass_seconds_ago", passAge.map { String(format: "%.1f", $0) } ?? "never"))
+                        if configuration.mode == .schedulerOnly, (passAge ?? .infinity) > max(schedulerService.interval.seconds * 5, staleAfter.seconds) {
+                            problems.append(passAge == nil ? "the scheduler has not completed a pass" : "the scheduler's last pass was \(Int(passAge!)) s ago")
+                        }
+                    }
+                    return HealthReport(fields: fields, problems: problems)
                 })))
         }
         services.append(.init(service: QueueDepthSampler(
@@ -58,6 +75,7 @@ struct PollCommand: AsyncParsableCommand {
         if let interval = http.logInterval {
             services.append(.init(service: MetricsLogLine(metrics: metrics, interval: interval, logger: logger)))
         }
+        if let schedulerService { services.append(.init(service: schedulerService)) }
         services.append(.init(service: service))
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -18,7 +18,7 @@ struct RunnerCommand: AsyncParsableCommand {
         version: SkipperVersion.description,
         subcommands: [
             PollCommand.self, RunOnceCommand.self, MigrateCommand.self, EnqueueCommand.self, StatusCommand.self,
-            RetryCommand.self, CancelCommand.self,
+            RetryCommand.self, CancelCommand.self, SchedulesCommand.self,
         ]
     )
 

@@ -30,9 +30,9 @@ public struct HandlersFile: Sendable {
     public static func load(path: String) throws(ParseError) -> HandlersFile {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try YAMLSection.text(ofFile: path)
         } catch {
-            throw ParseError(path: path, reason: "cannot be read (\(error.localizedDescription))")
+            throw ParseError(path: path, reason: error.reason)
         }
         return try parse(text, path: path)
     }
@@ -40,17 +40,12 @@ public struct HandlersFile: Sendable {
     /// Parses handlers-file text (`path` is only for messages).
     public static func parse(_ text: String, path: String = "<text>") throws(ParseError) -> HandlersFile {
         func fail(_ reason: String) -> ParseError { ParseError(path: path, reason: reason) }
-        let root: Node?
+        let handlers: Node.Mapping
         do {
-            root = try Yams.compose(yaml: text)
+            handlers = try YAMLSection.mapping("handlers", in: text, entries: "job type to handler")
         } catch {
-            throw fail("is not valid YAML: \(error)")
+            throw fail(error.reason)
         }
-        guard let root, let top = root.mapping else { throw fail("must be a mapping with a 'handlers' key") }
-        for key in top.keys where key.string != "handlers" {
-            throw fail("unknown top-level key '\(key.string ?? "?")' (allowed: handlers)")
-        }
-        guard let handlers = top["handlers"]?.mapping else { throw fail("'handlers' must be a mapping of job type to handler") }
         var definitions: [String: CommandHandler.Definition] = [:]
         for (keyNode, valueNode) in handlers {
             guard let jobType = keyNode.string, NameRule.isValid(jobType) else {

@@ -40,7 +40,12 @@ extension EndToEnd {
             #expect(try await schema.eventually(timeout: .seconds(10)) {
                 try await statusCounts(schema, queue: "metrics") == ["completed": 5, "failed": 1]
             })
-            try await Task.sleep(for: .seconds(1))
+            // Queue depth comes from the database's shared sample, taken at most every 500 ms
+            // (less often while reading it is slow, e.g. a fresh session on a loaded machine).
+            let depthKey = "queue_depth{queue=\"metrics_other\",priority=\"normal\",status=\"queued\"}"
+            #expect(try await schema.eventually(timeout: .seconds(30)) {
+                parseMetrics(try await httpGet("http://127.0.0.1:\(port)/metrics").body)[depthKey] == 3
+            })
             let (status, body) = try await httpGet("http://127.0.0.1:\(port)/metrics")
             #expect(status == 200)
             let samples = parseMetrics(body)

@@ -61,6 +61,15 @@ public enum Settings {
     public static let handlersFile: Setting<String> = .text("HANDLERS_FILE", flag: "--handlers")
     public static let metricsPort: Setting<Int> = .integer("METRICS_PORT", flag: "--metrics-port", range: 0...65535)
     public static let listenDatabaseURL: Setting<String> = .text("LISTEN_DATABASE_URL", flag: "--listen-database-url")
+    public static let schedulerInterval: Setting<Duration> = .duration("SCHEDULER_INTERVAL", flag: "--scheduler-interval")
+    public static let enableScheduler = Setting("ENABLE_SCHEDULER", flag: "--enable-scheduler") { text, label throws(ConfigurationError) -> Bool in
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError(setting: label, value: text, expected: "true or false")
+        }
+    }
+    public static let schedulesFile: Setting<String> = .text("SCHEDULES_FILE", flag: "--schedules")
     /// `runner enqueue`: retries after the first attempt, when `--max-attempts` is not given.
     public static let maxRetries: Setting<Int> = .integer("MAX_RETRIES", flag: "--max-retries", range: 0...1000)
 
@@ -78,6 +87,7 @@ public enum Settings {
         databaseURL, pgbouncer, logLevel, logFormat, metricsHost, metricsLogInterval, queueDepthInterval, staleThreshold,
         mode, concurrency, prefetch, queues, priorities, jobTypes, pollInterval, heartbeatInterval, jobTimeout,
         shutdownGrace, cancelGrace, handlersFile, metricsPort, listenDatabaseURL, maxRetries,
+        schedulerInterval, enableScheduler, schedulesFile,
         checkInterval, idempotencyRetention, completedRetention, failedRetention, workerRetention, housekeepingInterval,
         cleanupMetricsPort,
     ]

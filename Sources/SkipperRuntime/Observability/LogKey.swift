@@ -53,7 +53,17 @@ package enum LogStatus {
     package static let thresholdTooTight = "threshold_too_tight"
 
     /// Every status, for the documentation test.
-    package static let all = [starting, registered, reregistering, stopping, stopped, notListening, metrics, checkingJobs, jobClaimed, jobCompletedSuccess, jobFailed, jobCancelled, abandoned, released, outcomeRefused, strandedReleased, error, reconnected, migrated, kept, workerReaped, passComplete, thresholdTooTight]
+    // The scheduler.
+    /// A schedule's slot fired (its execution enqueued).
+    package static let scheduleFired = "schedule_fired"
+    /// A schedule's cron or time zone cannot be read: it does not fire until fixed.
+    package static let scheduleProblem = "schedule_problem"
+    /// Slots missed while no scheduler ran that its catch-up policy does not fire.
+    package static let scheduleSlotsDropped = "schedule_slots_dropped"
+    /// The schedules file was applied at start (each change).
+    package static let schedulesApplied = "schedules_applied"
+
+    package static let all = [starting, registered, reregistering, stopping, stopped, notListening, metrics, checkingJobs, jobClaimed, jobCompletedSuccess, jobFailed, jobCancelled, abandoned, released, outcomeRefused, strandedReleased, error, reconnected, migrated, kept, workerReaped, passComplete, thresholdTooTight, scheduleFired, scheduleProblem, scheduleSlotsDropped, schedulesApplied]
 }
 
 /// Every metric name Skipper exports, in one place (docs/operations.md lists them).
@@ -81,5 +91,8 @@ package enum MetricName {
     package static let reaperPasses = "reaper_passes_total"
 
     /// Every metric name, for the documentation test.
-    package static let all = [jobsClaimed, jobsSucceeded, jobsFailed, jobsReleased, jobsCancelled, jobLatency, queueWait, activeJobs, workerUtilization, heartbeatAge, queueDepth, queueOldestReady, databaseErrors, workersReaped, executionsRescued, idempotencyRecordsDeleted, executionsPruned, reaperPasses]
+    package static let schedulesFired = "schedules_fired_total"
+    package static let scheduleLag = "schedule_lag_seconds"
+
+    package static let all = [jobsClaimed, jobsSucceeded, jobsFailed, jobsReleased, jobsCancelled, jobLatency, queueWait, activeJobs, workerUtilization, heartbeatAge, queueDepth, queueOldestReady, databaseErrors, workersReaped, executionsRescued, idempotencyRecordsDeleted, executionsPruned, reaperPasses, schedulesFired, scheduleLag]
 }

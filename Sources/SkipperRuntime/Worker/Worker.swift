@@ -154,7 +154,7 @@ public final class Worker: Service, Sendable {
             "database": "\(connector)",
         ])
         if configuration.mode == .schedulerOnly {
-            logger.notice("scheduler-only mode: this runner claims no executions; it only keeps its heartbeat")
+            logger.notice("scheduler-only mode: this runner claims no executions; it runs the scheduler and keeps its heartbeat")
         } else if claimable.isEmpty {
             logger.warning("no job type to claim: none of WORKER_JOB_TYPES has a handler on this runner", metadata: [
                 LogKey.status: "\(LogStatus.error)",

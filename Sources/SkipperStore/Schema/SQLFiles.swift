@@ -23,6 +23,7 @@ package enum SQLFiles {
         Migration(version: 2, name: "0002_running_index", sql: text(PackageResources._002_running_index_sql)),
         Migration(version: 3, name: "0003_claim_probes", sql: text(PackageResources._003_claim_probes_sql)),
         Migration(version: 4, name: "0004_queue_depth_sample", sql: text(PackageResources._004_queue_depth_sample_sql)),
+        Migration(version: 5, name: "0005_schedules", sql: text(PackageResources._005_schedules_sql)),
     ]
 
     /// `sql/functions.sql`: the SQL API, re-applied by migrate whenever its text changes.

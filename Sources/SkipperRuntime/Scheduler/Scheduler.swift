@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+import SkipperStore
+
+/// The scheduler: every SCHEDULER_INTERVAL (or at the soonest slot, when that comes first), one
+/// pass over the `schedules` table that fires each due schedule's slots. Any number run at once (built into runners, or scheduler-only ones)
+/// with no leader: a pass locks the rows it fires (`FOR UPDATE SKIP LOCKED`), each slot's
+/// execution is keyed `schedule:<name>:<slot>`, and the row's next slot moves on in the same
+/// transaction, so a slot makes one execution however many schedulers race for it and whichever
+/// of them dies mid-pass.
+public final class Scheduler: Service, Sendable {
+    /// How often it looks, and what counts as on time.
+    public let interval: Duration
+    private let connector: any StoreConnector
+    private let logger: Logger
+    private let lastPass = Mutex<ContinuousClock.Instant?>(nil)
+    /// Schedules whose cron or zone it could not read, so that the problem is logged once.
+    private let reported = Mutex<Set<String>>([])
+
+    /// Schedules taken per transaction (a pass takes more in further transactions).
+    static let batch = 100
+    /// How soon a scheduler looks again at a slot that is due but taken by another (ms).
+    static let retakeDelayMS: Int64 = 50
+    /// A schedule with a problem is looked at again after this long.
+    static let problemRetry: TimeInterval = 60
+
+    public init(interval: Duration, connector: any StoreConnector, logger: Logger) {
+        self.interval = interval
+        self.connector = connector
+        self.logger = logger
+    }
+
+    /// Seconds since the last pass ended, nil before the first (scheduler-only /health).
+    public var lastPassAge: Double? {
+        lastPass.withLock { $0 }.map { (ContinuousClock.now - $0).seconds }
+    }
+
+    /// The slot of `catch_up: none` may be this late and still fire.
+    var onTime: Duration { max(interval * 3, .seconds(10)) }
+
+    public func run() async throws {
+        logger.info("scheduler starting", metadata: [LogKey.status: "\(LogStatus.starting)", "scheduler_interval_ms": "\(interval.milliseconds)"])
+        let connection = ManagedConnection(connector: connector, role: "scheduler", logger: logger)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var wait = interval
+            do throws(StoreError) {
+                let db = try await connection.get()
+                try await pass(on: db)
+                // Wake for the soonest slot when it comes before the next interval: slots fire
+                // on time, not up to an interval late.
+                // A slot still due is being fired by another scheduler (its row is locked): look
+                // again shortly rather than spin.
+                if let seconds = try await ScheduleStore.secondsToSoonestSlot(on: db) {
+                    wait = min(interval, .milliseconds(max(Self.retakeDelayMS, Int64(seconds * 1000) + 2)))
+                }
+                connection.succeeded()
+                lastPass.withLock { $0 = .now }
+            } catch {
+                await connection.failed(error, cap: max(interval, .seconds(10)))
+                continue
+            }
+            guard await pauseBetweenRounds(wait) else { break }
+        }
+        await connection.close()
+    }
+
+    /// One pass: fires every due schedule, a batch per transaction; returns the executions fired.
+    @discardableResult
+    public func pass(on db: StoreConnection) async throws(StoreError) -> Int {
+        var fired = 0
+        while true {
+            let (count, taken) = try await firingBatch(on: db)
+            fired += count
+            if taken < Self.batch { return fired }
+        }
+    }
+
+    private struct Fired {
+        var name: String
+        var slot: Date
+        var executionID: Int64?
+        var lagSeconds: Double
+    }
+
+    private func firingBatch(on db: StoreConnection) async throws(StoreError) -> (fired: Int, taken: Int) {
+        let result: (fired: [Fired], taken: Int)
+        do {
+            result = try await db.withTransaction { db in
+                let (now, due) = try await ScheduleStore.takeDue(limit: Self.batch, on: db)
+                var fired: [Fired] = []
+                for schedule in due {
+                    fired += try await fire(schedule, now: now, on: db)
+                }
+                return (fired, due.count)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(kind: .failed, operation: "scheduler pass", message: "\(error)")
+        }
+        for event in result.fired {
+            Counter(label: MetricName.schedulesFired, dimensions: [("schedule", event.name)]).increment()
+            Gauge(label: MetricName.scheduleLag, dimensions: [("schedule", event.name)]).record(event.lagSeconds)
+            logger.info("schedule fired", metadata: [
+                LogKey.status: "\(LogStatus.scheduleFired)", "schedule": "\(event.name)", "slot": "\(CronSchedule.slotName(event.slot))",
+                LogKey.executionID: "\(event.executionID.map(String.init) ?? "-")", "lag_ms": "\(Int(event.lagSeconds * 1000))",
+            ])
+        }
+        return (result.fired.count, result.taken)
+    }
+
+    /// Plans and fires one locked schedule; a cron or zone it cannot read is recorded as the
+    /// schedule's problem (looked at again a minute later) instead of failing the pass.
+    private func fire(_ schedule: DueSchedule, now: Date, on db: StoreConnection) async throws(StoreError) -> [Fired] {
+        let cron: CronSchedule
+        do {
+            guard let zone = TimeZone(identifier: schedule.timeZone) else {
+                throw CronError(expression: schedule.cron, reason: "unknown time zone \(schedule.timeZone)")
+            }
+            cron = try CronSchedule(schedule.cron, timeZone: zone)
+        } catch {
+            if reported.withLock({ $0.insert(schedule.name).inserted }) {
+                logger.error("schedule cannot fire", metadata: [
+                    LogKey.status: "\(LogStatus.scheduleProblem)", "schedule": "\(schedule.name)", LogKey.error: "\(error)",
+                ])
+            }
+            try await ScheduleStore.fire(
+                schedule.name, slots: [], next: now.addingTimeInterval(Self.problemRetry), problem: "\(error)", on: db)
+            return []
+        }
+        _ = reported.withLock { $0.remove(schedule.name) }
+        let plan = SlotPlan(cron: cron, catchUp: schedule.catchUp, nextSlot: schedule.nextSlot, now: now, onTime: onTime)
+        if let dropped = plan.dropped {
+            logger.warning("missed slots not fired", metadata: [
+                LogKey.status: "\(LogStatus.scheduleSlotsDropped)", "schedule": "\(schedule.name)", "catch_up": "\(schedule.catchUp.rawValue)",
+                "dropped": "\(dropped.count)", "first": "\(CronSchedule.slotName(dropped.first))", "last": "\(CronSchedule.slotName(dropped.last))",
+            ])
+        }
+        let executionID = try await ScheduleStore.fire(schedule.name, slots: plan.slots, next: plan.next, problem: nil, on: db)
+        return plan.slots.map { Fired(name: schedule.name, slot: $0, executionID: $0 == plan.slots.last ? executionID : nil, lagSeconds: now.timeIntervalSince($0)) }
+    }
+}

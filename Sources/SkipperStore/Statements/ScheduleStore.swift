@@ -1,0 +1,139 @@
+import Foundation
+import PGClient
+
+/// The `schedules` table: what schedulers take and fire, what a schedules file declares, what
+/// `runner schedules` lists and changes. Slots travel as seconds since 1970 (whole seconds).
+package enum ScheduleStore {
+    /// One change `sync(_:on:)` made: a schedule `created`, `updated`, `unchanged` or `deleted`.
+    package struct Change: Sendable, Equatable {
+        package var name: String
+        package var change: String
+    }
+
+    static let sync = StoreStatement("sync_file_schedules", "SELECT name, change FROM sync_file_schedules($1::jsonb)")
+
+    /// Makes the file-managed schedules what `definitions` declare (`sync_file_schedules()`).
+    package static func sync(_ definitions: [ScheduleDefinition], on connection: StoreConnection) async throws(StoreError) -> [Change] {
+        let entries = definitions.map { definition in
+            """
+            {"name": \(JSONText.string(definition.name)), "cron": \(JSONText.string(definition.cron)), \
+            "timezone": \(JSONText.string(definition.timeZone)), "job_type": \(JSONText.string(definition.jobType)), \
+            "payload": \(definition.payload), "queue": \(JSONText.string(definition.queue)), \
+            "priority": \(definition.priority.rawValue), "max_attempts": \(definition.maxAttempts), \
+            "catch_up": \(JSONText.string(definition.catchUp.rawValue))}
+            """
+        }
+        return try await connection.rows("apply the schedules file") { db in
+            try await db.query(sync.text, [PGJSON("[" + entries.joined(separator: ",") + "]")], name: sync.name).map { row in
+                Change(name: try row.decode("name"), change: try row.decode("change"))
+            }
+        }
+    }
+
+    // Due schedules, and those without a next slot (new, changed, resumed), oldest first; rows
+    // another scheduler holds are skipped: it is firing them.
+    static let takeDue = StoreStatement("take_due_schedules", """
+        SELECT name, cron, timezone, catch_up, extract(epoch FROM next_slot)::float8 AS next_slot,
+               extract(epoch FROM now())::float8 AS now
+          FROM schedules
+         WHERE NOT paused AND (next_slot IS NULL OR next_slot <= now())
+         ORDER BY next_slot NULLS FIRST
+         LIMIT $1
+           FOR UPDATE SKIP LOCKED
+        """)
+
+    /// Locks up to `limit` due schedules (call inside a transaction) and returns them with the
+    /// database's now.
+    package static func takeDue(limit: Int, on connection: StoreConnection) async throws(StoreError) -> (now: Date, due: [DueSchedule]) {
+        try await connection.rows("take due schedules") { db in
+            let rows = try await db.query(takeDue.text, [limit], name: takeDue.name)
+            var now = Date()
+            let due = try rows.map { row in
+                now = Date(timeIntervalSince1970: try row.decode("now", as: Double.self))
+                return DueSchedule(
+                    name: try row.decode("name"), cron: try row.decode("cron"), timeZone: try row.decode("timezone"),
+                    catchUp: CatchUp(rawValue: try row.decode("catch_up", as: String.self)) ?? .latest,
+                    nextSlot: try row.decode("next_slot", as: Double?.self).map(Date.init(timeIntervalSince1970:)))
+            }
+            return (now, due)
+        }
+    }
+
+    static let soonest = StoreStatement("soonest_schedule_slot", """
+        SELECT extract(epoch FROM min(next_slot) - clock_timestamp())::float8 AS seconds FROM schedules WHERE NOT paused
+        """)
+
+    /// How long until the soonest next slot of any schedule (negative when one is due), nil
+    /// when none has one.
+    package static func secondsToSoonestSlot(on connection: StoreConnection) async throws(StoreError) -> Double? {
+        let rows = try await connection.query("read the soonest schedule slot", soonest)
+        return try? rows.first?.decode("seconds", as: Double?.self) ?? nil
+    }
+
+    static let fire = StoreStatement("fire_schedule", """
+        SELECT fire_schedule($1, ARRAY(SELECT to_timestamp(s) FROM unnest($2::float8[]) AS s), to_timestamp($3::float8), $4) AS execution_id
+        """)
+
+    /// Fires `slots` of a schedule taken by ``takeDue(limit:on:)`` (one execution each, keyed by
+    /// slot) and moves it to `next`; returns the last slot's execution.
+    @discardableResult
+    package static func fire(
+        _ name: String, slots: [Date], next: Date?, problem: String?, on connection: StoreConnection
+    ) async throws(StoreError) -> Int64? {
+        try await connection.rows("fire schedule") { db in
+            let rows = try await db.query(
+                fire.text, [name, slots.map { $0.timeIntervalSince1970.rounded(.down) }, next.map { $0.timeIntervalSince1970.rounded(.down) }, problem],
+                name: fire.name)
+            return try rows.first?.decode("execution_id", as: Int64?.self)
+        }
+    }
+
+    static let list = StoreStatement("list_schedules", """
+        SELECT name, cron, timezone, job_type, payload::text AS payload, queue, priority, max_attempts, catch_up, paused,
+               managed_by, extract(epoch FROM next_slot)::float8 AS next_slot, extract(epoch FROM last_slot)::float8 AS last_slot,
+               last_execution_id, problem
+          FROM schedules
+         ORDER BY name
+        """)
+
+    /// Every schedule, by name.
+    package static func list(on connection: StoreConnection) async throws(StoreError) -> [ScheduleState] {
+        try await connection.rows("list schedules") { db in
+            try await db.query(list.text, name: list.name).map { row in
+                ScheduleState(
+                    definition: ScheduleDefinition(
+                        name: try row.decode("name"), cron: try row.decode("cron"), timeZone: try row.decode("timezone"),
+                        jobType: try row.decode("job_type"), payload: try row.decode("payload"), queue: try row.decode("queue"),
+                        priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
+                        maxAttempts: try row.decode("max_attempts"),
+                        catchUp: CatchUp(rawValue: try row.decode("catch_up", as: String.self)) ?? .latest),
+                    paused: try row.decode("paused"), managedBy: try row.decode("managed_by"),
+                    nextSlot: try row.decode("next_slot", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+                    lastSlot: try row.decode("last_slot", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+                    lastExecutionID: try row.decode("last_execution_id", as: Int64?.self), problem: try row.decode("problem", as: String?.self))
+            }
+        }
+    }
+
+    /// What `runner schedules pause|resume|trigger` does to a schedule.
+    package enum Action: String, Sendable {
+        case pause, resume, trigger
+    }
+
+    static let pause = StoreStatement("pause_schedule", "SELECT pause_schedule($1)::text AS done")
+    static let resume = StoreStatement("resume_schedule", "SELECT resume_schedule($1)::text AS done")
+    static let trigger = StoreStatement("trigger_schedule", "SELECT trigger_schedule($1)::text AS done")
+
+    /// Pauses, resumes or triggers a schedule; nil when there is none of that name, else the
+    /// triggered execution's id (or "true").
+    package static func perform(_ action: Action, on name: String, connection: StoreConnection) async throws(StoreError) -> String? {
+        let statement = switch action {
+        case .pause: pause
+        case .resume: resume
+        case .trigger: trigger
+        }
+        let rows = try await connection.query("\(action.rawValue) schedule", statement, [name])
+        let done = try? rows.first?.decode("done", as: String?.self)
+        return done == "false" ? nil : done
+    }
+}
