@@ -682,6 +682,104 @@ $$;
 COMMENT ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text) IS
     'A scheduler''s step for one due schedule (row locked by its pass): one execution per slot, keyed by schedule_slot_key (so a slot fired twice makes one execution), then the next slot due and the problem, if any; returns the last execution_id.';
 
+CREATE OR REPLACE FUNCTION queued_ranges(p_known jsonb DEFAULT NULL)
+RETURNS TABLE (queue text, priority smallint, job_type text)
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off AS $$
+#variable_conflict use_column
+DECLARE
+    k      record;
+    v_new  record;
+    v_q    text;
+    v_p    smallint;
+    v_t    text;
+BEGIN
+    -- A skip scan of executions_claim_probe_idx, one descent per (queue, priority, job type).
+    -- With p_known (a JSON array of {queue, priority, job_type} a previous call returned) it
+    -- reads only the gaps between them: each descent is bounded by the next known range, so the
+    -- row versions a long transaction keeps at the head of a known range are never stepped over.
+    -- The known ranges are returned as they are.
+    FOR k IN
+        SELECT x.queue, x.priority, x.job_type, false AS sentinel
+          FROM jsonb_to_recordset(coalesce(p_known, '[]'::jsonb)) AS x(queue text, priority smallint, job_type text)
+        UNION ALL SELECT NULL, NULL, NULL, true
+         ORDER BY sentinel, queue, priority, job_type
+    LOOP
+        LOOP
+            IF v_q IS NULL AND k.sentinel THEN
+                SELECT e.queue, e.priority, e.job_type INTO v_new FROM executions e
+                 WHERE e.status = 'queued' ORDER BY e.queue, e.priority, e.job_type LIMIT 1;
+            ELSIF v_q IS NULL THEN
+                SELECT e.queue, e.priority, e.job_type INTO v_new FROM executions e
+                 WHERE e.status = 'queued' AND (e.queue, e.priority, e.job_type) < (k.queue, k.priority, k.job_type)
+                 ORDER BY e.queue, e.priority, e.job_type LIMIT 1;
+            ELSIF k.sentinel THEN
+                SELECT e.queue, e.priority, e.job_type INTO v_new FROM executions e
+                 WHERE e.status = 'queued' AND (e.queue, e.priority, e.job_type) > (v_q, v_p, v_t)
+                 ORDER BY e.queue, e.priority, e.job_type LIMIT 1;
+            ELSE
+                SELECT e.queue, e.priority, e.job_type INTO v_new FROM executions e
+                 WHERE e.status = 'queued' AND (e.queue, e.priority, e.job_type) > (v_q, v_p, v_t)
+                   AND (e.queue, e.priority, e.job_type) < (k.queue, k.priority, k.job_type)
+                 ORDER BY e.queue, e.priority, e.job_type LIMIT 1;
+            END IF;
+            EXIT WHEN NOT FOUND;
+            queue := v_new.queue; priority := v_new.priority; job_type := v_new.job_type;
+            RETURN NEXT;
+            v_q := v_new.queue; v_p := v_new.priority; v_t := v_new.job_type;
+        END LOOP;
+        EXIT WHEN k.sentinel;
+        queue := k.queue; priority := k.priority; job_type := k.job_type;
+        RETURN NEXT;
+        v_q := k.queue; v_p := k.priority; v_t := k.job_type;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION queued_ranges(jsonb) IS
+    'Every (queue, priority, job type) with queued executions, one index descent each: the ranges a scheduler watches for delayed executions coming due. Given the ranges a previous call returned, it reads only the gaps between them (new ranges), so a long transaction''s dead versions at the head of a known range cost nothing; the known ones come back as they are.';
+
+CREATE OR REPLACE FUNCTION announce_due(p_since timestamptz, p_ranges jsonb)
+RETURNS TABLE (announced integer, next_due_in_seconds double precision)
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan SET jit = off AS $$
+DECLARE
+    g      record;
+    v_hit  record;
+    v_next timestamptz;
+    v_soon timestamptz;
+BEGIN
+    announced := 0;
+    -- In each range given (a JSON array of {queue, priority, job_type}): the first execution
+    -- that came due since p_since and was not ready when it was written (delayed, or put back
+    -- with a retry backoff: run_at after created_at), announced as announce_ready does at
+    -- enqueue; and the soonest one still to come. Both reads start at a run_at bound, so what a
+    -- long transaction keeps of claimed executions is not stepped over.
+    FOR g IN SELECT x.queue, x.priority, x.job_type FROM jsonb_to_recordset(p_ranges) AS x(queue text, priority smallint, job_type text) LOOP
+        SELECT e.run_at, e.execution_id INTO v_hit
+          FROM executions e
+         WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = g.job_type
+           AND e.run_at > coalesce(p_since, now() - interval '2 seconds') AND e.run_at <= now() AND e.run_at > e.created_at
+         ORDER BY e.run_at, e.execution_id
+         LIMIT 1;
+        IF FOUND THEN
+            PERFORM announce_ready(g.queue, g.priority, g.job_type, v_hit.run_at, v_hit.execution_id);
+            announced := announced + 1;
+        END IF;
+        SELECT e.run_at INTO v_next
+          FROM executions e
+         WHERE e.status = 'queued' AND e.queue = g.queue AND e.priority = g.priority AND e.job_type = g.job_type
+           AND e.run_at > now()
+         ORDER BY e.run_at, e.execution_id
+         LIMIT 1;
+        IF FOUND AND (v_soon IS NULL OR v_next < v_soon) THEN
+            v_soon := v_next;
+        END IF;
+    END LOOP;
+    next_due_in_seconds := extract(epoch FROM v_soon - clock_timestamp());
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION announce_due(timestamptz, jsonb) IS
+    'A scheduler''s wake-up for delayed executions: in each given range, announces (on wake_channel(), when the caller commits) the first execution that came due after p_since (NULL: in the last 2 s) and was delayed or backed off, and says in how many seconds the next one comes due (NULL: none queued for later). Idle runners start such executions when they come due, not at their next poll.';
+
 CREATE OR REPLACE VIEW worker_health AS
     SELECT worker_id, hostname, pid, status, mode, queues, concurrency, active_jobs,
            round(extract(epoch FROM now() - last_heartbeat_at)::numeric, 1) AS seconds_since_heartbeat,
@@ -704,6 +802,8 @@ REVOKE ALL ON FUNCTION enqueue_executions(text[], jsonb[], text[], smallint[], t
 REVOKE ALL ON FUNCTION claim_executions(text[], smallint[], text[], integer, text, jsonb, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION claim_resume_points(text[], smallint[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION announce_ready(text, smallint, text, timestamptz, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION queued_ranges(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION announce_due(timestamptz, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cancel_execution(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_old_idempotency_records(interval) FROM PUBLIC;

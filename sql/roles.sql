@@ -41,7 +41,7 @@ GRANT EXECUTE ON FUNCTION sampled_queue_depth(interval, double precision) TO ski
 -- `runner schedules pause|resume|trigger`.
 GRANT SELECT, UPDATE ON schedules TO skipper_runner;
 GRANT EXECUTE ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text),
-                          sync_file_schedules(jsonb)
+                          sync_file_schedules(jsonb), queued_ranges(jsonb), announce_due(timestamptz, jsonb)
     TO skipper_runner;
 GRANT EXECUTE ON FUNCTION upsert_schedule(text, text, text, jsonb, text, smallint, text, integer, text),
                           delete_schedule(text), pause_schedule(text), resume_schedule(text), trigger_schedule(text)

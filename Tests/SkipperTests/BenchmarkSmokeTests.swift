@@ -35,6 +35,9 @@ extension EndToEnd {
             let heldXmin = figures?["held_xmin"] as? [String: Any]
             #expect((heldXmin?["p99_ms_held"] as? Double ?? 0) > 0)
             #expect(output.contains("xmin held"))
+            let delayed = figures?["delayed"] as? [String: Any]
+            #expect((delayed?["p99_ms"] as? Double) != nil, "\(String(describing: delayed))")
+            #expect(output.contains("delayed 1,000 by 2-10 s"))
             #expect(try await schema.scalar("SELECT count(*) FROM executions WHERE queue LIKE 'bench%'", as: Int.self) == 0)
         }
     }

@@ -74,8 +74,24 @@ extension EndToEnd {
             let (depth, depthRead) = try await claimIndexEntriesRead(on: connection) { connection in
                 try await QueueDepth.read(on: connection)
             }
+            // The scheduler's watch of delayed executions: once it knows the ranges, it reads
+            // only the gaps between them and the run_at window since its last pass.
+            let (known, walkRead) = try await claimIndexEntriesRead(on: connection) { connection in
+                try await ScheduleStore.queuedRanges(known: nil, on: connection)
+            }
+            let (_, gapsRead) = try await claimIndexEntriesRead(on: connection) { connection in
+                try await ScheduleStore.queuedRanges(known: known, on: connection)
+            }
+            let (_, dueRead) = try await claimIndexEntriesRead(on: connection) { connection in
+                // Its window starts at its last pass: here, a moment ago (nothing came due since).
+                try await ScheduleStore.announceDue(since: Date().addingTimeInterval(-0.05), ranges: known, on: connection)
+            }
             try await holder.execute("ROLLBACK")
             await holder.close()
+            print("held xmin: the scheduler's range walk read \(walkRead) entries, its gap walk \(gapsRead), its due probe \(dueRead)")
+            #expect(Set(known) == Set([ClaimProbe(queue: "xmin", priority: .normal, jobType: "mail"), ClaimProbe(queue: "xmin", priority: .normal, jobType: "noop")]))
+            #expect(walkRead >= (waves - 1) * perWave, "\(walkRead)")
+            #expect(gapsRead <= 10 && dueRead <= 2 * 100 + 10, "gap walk \(gapsRead), due probe \(dueRead) (the walk from the start: \(walkRead))")
             print("held xmin: index entries read by each wave's first claim \(firstClaimReads); by the check from the start \(checkRead); by queue depth \(depthRead)")
             let queued = depth.first { $0.queue == "xmin" && $0.status == .queued }
             #expect(queued?.executions == 100 && queued?.ready == 100 && queued?.estimated == false, "\(depth)")

@@ -28,13 +28,21 @@ extension EndToEnd {
             let environment = runnerEnvironment(schema, ["SCHEDULES_FILE": file])
             let runners = try (0..<3).map { _ in try BinaryProcess("runner", ["poll"], environment: environment) }
             var onlyEnvironment = environment
+            let port = freeLocalPort()
             onlyEnvironment["WORKER_MODE"] = "scheduler-only"
+            onlyEnvironment["METRICS_PORT"] = String(port)
+            onlyEnvironment["METRICS_HOST"] = "127.0.0.1"
             let schedulerOnly = try BinaryProcess("runner", ["poll"], environment: onlyEnvironment)
-            #expect(try await schema.eventually(timeout: .seconds(20)) { try await slots(schema, "tick").count >= 8 })
+            #expect(try await schema.eventually(timeout: .seconds(25)) { try await slots(schema, "tick").count >= 10 })
+            // The scheduler-only runner says when its scheduler last passed.
+            let health = try await httpGet("http://127.0.0.1:\(port)/health")
+            let fields = try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: String]
+            #expect(health.status == 200, "\(health.body)")
+            #expect(Double(fields?["scheduler_last_pass_seconds_ago"] ?? "") ?? 99 < 5, "\(health.body)")
             schedulerOnly.signal(SIGKILL)
             _ = await schedulerOnly.waitForExit(timeout: .seconds(5))
             let before = try await slots(schema, "tick").count
-            #expect(try await schema.eventually(timeout: .seconds(20)) { try await slots(schema, "tick").count >= before + 8 })
+            #expect(try await schema.eventually(timeout: .seconds(25)) { try await slots(schema, "tick").count >= before + 10 })
             try await schema.query("SELECT pause_schedule('tick')")
             let completed = try await schema.eventually(timeout: .seconds(20)) {
                 try await schema.scalar("SELECT count(*)::int FROM executions WHERE status <> 'completed'", as: Int.self) == 0
@@ -45,7 +53,7 @@ extension EndToEnd {
             for runner in runners { #expect(await runner.waitForExit(timeout: .seconds(15)) == 0) }
             let fired = try await slots(schema, "tick")
             let story = (runners + [schedulerOnly]).map { $0.output.split(separator: "\n").filter { $0.contains("schedule") }.suffix(40).joined(separator: "\n") }
-            #expect(fired.count >= 16)
+            #expect(fired.count >= 20)
             #expect(Set(fired).count == fired.count, "a slot fired twice")
             #expect(zip(fired, fired.dropFirst()).allSatisfy { $1 == $0 + 1 }, "a slot was skipped: \(fired)\n\(story.joined(separator: "\n---\n"))")
             #expect(try await schema.scalar("SELECT count(*)::int FROM executions WHERE attempt <> 1", as: Int.self) == 0)
@@ -86,12 +94,17 @@ extension EndToEnd {
             #expect(await runner.waitForExit(timeout: .seconds(10)) == 0)
             let second = try schedulesFile("schedules:\n  kept:\n    cron: \"@every 2s\"\n    job_type: noop\n")
             let restartedAt = Int64(Date().timeIntervalSince1970)
-            runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, ["SCHEDULES_FILE": second]))
+            let port = freeLocalPort()
+            runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, [
+                "SCHEDULES_FILE": second, "METRICS_PORT": String(port), "METRICS_HOST": "127.0.0.1",
+            ]))
             #expect(await runner.waitForOutput("change=deleted", timeout: .seconds(10)))
             #expect(try await schema.scalar("SELECT string_agg(name || ':' || cron, ',') FROM schedules", as: String.self) == "kept:@every 2s")
             #expect(try await schema.eventually(timeout: .seconds(15)) {
                 try await slots(schema, "kept").filter { $0 > restartedAt + 1 }.count >= 3
             })
+            let metrics = try await httpGet("http://127.0.0.1:\(port)/metrics").body
+            #expect(metrics.contains("schedules_fired_total{schedule=\"kept\"}") && metrics.contains("schedule_lag_seconds{schedule=\"kept\"}"), "\(metrics)")
             runner.signal(SIGTERM)
             #expect(await runner.waitForExit(timeout: .seconds(10)) == 0)
             let after = try await slots(schema, "kept").filter { $0 > restartedAt + 1 }
@@ -118,6 +131,27 @@ extension EndToEnd {
             #expect(result.status == 64, "\(result.output)")
             #expect(result.output.contains("SCHEDULES_FILE") && result.output.contains("schedule 'nightly'") && result.output.contains("61 is outside 0-59"))
             #expect(!result.output.contains("database unreachable"))
+        }
+
+        @Test func delayedExecutionsStartWhenDueNotAtTheNextPoll() async throws {
+            let schema = try await TestSchema.create(prefix: "sched_e2e")
+            let runner = try BinaryProcess("runner", ["poll"], environment: runnerEnvironment(schema, [
+                "POLL_INTERVAL": "60s", "HEARTBEAT_INTERVAL": "60s", "STALE_THRESHOLD_MINUTES": "5", "QUEUE_NAME": "delayed",
+            ]))
+            #expect(await runner.waitForOutput("status=registered", timeout: .seconds(10)))
+            // Let the first poll pass, so only a wake-up can start them.
+            try await Task.sleep(for: .seconds(1))
+            try await schema.execute("""
+                SELECT enqueue_execution('noop', p_queue => 'delayed', p_delay => make_interval(secs => 2 + g % 3)) FROM generate_series(1, 30) g
+                """)
+            #expect(try await schema.eventually(timeout: .seconds(20)) {
+                try await schema.scalar("SELECT count(*)::int FROM executions WHERE queue = 'delayed' AND status = 'completed'", as: Int.self) == 30
+            })
+            let late = try await schema.scalar(
+                "SELECT max(extract(epoch FROM started_at - run_at))::float8 FROM executions WHERE queue = 'delayed'", as: Double.self)
+            #expect(late < 1.5, "the latest started \(late) s after its run_at (POLL_INTERVAL is 60 s)")
+            runner.signal(SIGTERM)
+            #expect(await runner.waitForExit(timeout: .seconds(10)) == 0)
         }
     }
 }

@@ -136,4 +136,36 @@ struct SchedulerTests {
             """).map { try $0.decode(at: 0, as: Int64.self) }
         #expect(zip(seconds, seconds.dropFirst()).allSatisfy { $1 == $0 + 1 }, "a slot was skipped: \(seconds)")
     }
+
+    @Test func delayedExecutionsThatCameDueAreAnnouncedAndTheNextOneIsKnown() async throws {
+        let schema = try await TestSchema.create(prefix: "sched")
+        let connection = try await schema.store()
+        let listener = try await schema.store()
+        let channels = try await Notifications.listen(on: listener)
+        // Due now but written delayed (a retry's backoff that passed), ready from the start, and one for later.
+        try await schema.execute("""
+            INSERT INTO executions (queue, job_type, run_at, created_at) VALUES ('due_q', 'noop', now() - interval '500 milliseconds', now() - interval '1 minute');
+            INSERT INTO executions (queue, job_type) VALUES ('ready_q', 'noop');
+            INSERT INTO executions (queue, job_type, run_at) VALUES ('later_q', 'noop', now() + interval '30 seconds');
+            """)
+        let scheduler = Scheduler(interval: .seconds(1), connector: schema.database, logger: TestEnvironment.logger)
+        let next = try #require(try await scheduler.wakeRunnersForDueExecutions(on: connection))
+        #expect(next > 25 && next <= 30, "next delayed one in \(next) s")
+        var heard: [StoreNotification] = []
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            guard let note = try await Notifications.next(on: listener, channels: channels, timeout: .milliseconds(200)) else { continue }
+            if case .ready(let probe, _) = note, probe.queue.hasSuffix("_q") { heard.append(note) }
+        }
+        #expect(heard.map { if case .ready(let probe, _) = $0 { probe.queue } else { "" } } == ["due_q"])
+        // Announced once: the next call starts where this one ended.
+        try await scheduler.wakeRunnersForDueExecutions(on: connection)
+        try await Task.sleep(for: .milliseconds(1100))
+        try await scheduler.wakeRunnersForDueExecutions(on: connection)
+        var again = 0
+        while let note = try await Notifications.next(on: listener, channels: channels, timeout: .milliseconds(300)) {
+            if case .ready(let probe, _) = note, probe.queue == "due_q" { again += 1 }
+        }
+        #expect(again <= 1, "announced \(again) more times")
+    }
 }

@@ -5,8 +5,9 @@ import ServiceLifecycle
 import Synchronization
 import SkipperStore
 
-/// The scheduler: every SCHEDULER_INTERVAL (or at the soonest slot, when that comes first), one
-/// pass over the `schedules` table that fires each due schedule's slots. Any number run at once (built into runners, or scheduler-only ones)
+/// The scheduler: every SCHEDULER_INTERVAL (or at the soonest slot or delayed execution, when
+/// that comes first), one pass over the `schedules` table that fires each due schedule's slots,
+/// then a wake-up for runners of delayed executions that came due (``announceDue``). Any number run at once (built into runners, or scheduler-only ones)
 /// with no leader: a pass locks the rows it fires (`FOR UPDATE SKIP LOCKED`), each slot's
 /// execution is keyed `schedule:<name>:<slot>`, and the row's next slot moves on in the same
 /// transaction, so a slot makes one execution however many schedulers race for it and whichever
@@ -19,6 +20,19 @@ public final class Scheduler: Service, Sendable {
     private let lastPass = Mutex<ContinuousClock.Instant?>(nil)
     /// Schedules whose cron or zone it could not read, so that the problem is logged once.
     private let reported = Mutex<Set<String>>([])
+    private let dueWatch = Mutex(DueWatch())
+
+    /// What the wake-up for delayed executions remembers between passes.
+    private struct DueWatch {
+        /// The database's now at the last wake-up, less a second for executions that commit late.
+        var since: Date?
+        /// The ranges with queued executions, as last read (kept once seen: a range that emptied
+        /// costs two short probes a pass).
+        var ranges: [ClaimProbe] = []
+        var knownRanges = false
+        var readRangesAt = ContinuousClock.now
+    }
+
 
     /// Schedules taken per transaction (a pass takes more in further transactions).
     static let batch = 100
@@ -54,7 +68,10 @@ public final class Scheduler: Service, Sendable {
                 // A slot still due is being fired by another scheduler (its row is locked): look
                 // again shortly rather than spin.
                 if let seconds = try await ScheduleStore.secondsToSoonestSlot(on: db) {
-                    wait = min(interval, .milliseconds(max(Self.retakeDelayMS, Int64(seconds * 1000) + 2)))
+                    wait = min(wait, .milliseconds(max(Self.retakeDelayMS, Int64(seconds * 1000) + 2)))
+                }
+                if let seconds = try await wakeRunnersForDueExecutions(on: db) {
+                    wait = min(wait, .milliseconds(max(2, Int64(seconds * 1000) + 2)))
                 }
                 connection.succeeded()
                 lastPass.withLock { $0 = .now }
@@ -76,6 +93,32 @@ public final class Scheduler: Service, Sendable {
             fired += count
             if taken < Self.batch { return fired }
         }
+    }
+
+    /// Announces, in every range with queued executions, the delayed or backed-off executions that
+    /// came due since the last call, so that idle runners start them now rather than at their next
+    /// poll; returns in how many seconds the next one comes due.
+    @discardableResult
+    public func wakeRunnersForDueExecutions(on db: StoreConnection) async throws(StoreError) -> Double? {
+        var watch = dueWatch.withLock { $0 }
+        if ContinuousClock.now >= watch.readRangesAt {
+            let started = ContinuousClock.now
+            // The first read walks every range; later ones only the gaps between the known ones.
+            watch.ranges = try await ScheduleStore.queuedRanges(known: watch.knownRanges ? watch.ranges : nil, on: db)
+            watch.knownRanges = true
+            // Every pass, or less often while the read is slow (a long transaction keeps what
+            // it steps over at each range's start): at most 1% of the time.
+            watch.readRangesAt = .now + nextRoundAfter(interval: interval, lastRoundTook: .now - started)
+        }
+        var next: Double?
+        if !watch.ranges.isEmpty {
+            let result = try await ScheduleStore.announceDue(since: watch.since, ranges: watch.ranges, on: db)
+            watch.since = result.now.addingTimeInterval(-1)
+            next = result.nextDueInSeconds
+        }
+        let saved = watch
+        dueWatch.withLock { $0 = saved }
+        return next
     }
 
     private struct Fired {

@@ -88,6 +88,44 @@ package enum ScheduleStore {
         }
     }
 
+    static let queuedRanges = StoreStatement("queued_ranges", "SELECT queue, priority, job_type FROM queued_ranges($1::jsonb)")
+
+    /// Every (queue, priority, job type) with queued executions; given the ranges a previous call
+    /// returned, only the new ones are looked for (the known come back as they are).
+    package static func queuedRanges(known: [ClaimProbe]?, on connection: StoreConnection) async throws(StoreError) -> [ClaimProbe] {
+        try await connection.rows("read queued ranges") { db in
+            try await db.query(queuedRanges.text, [known.map { PGJSON(rangesJSON($0)) }], name: queuedRanges.name).map { row in
+                ClaimProbe(
+                    queue: try row.decode("queue"), priority: Priority(rawValue: try row.decode("priority", as: Int16.self)) ?? .normal,
+                    jobType: try row.decode("job_type"))
+            }
+        }
+    }
+
+    static func rangesJSON(_ ranges: [ClaimProbe]) -> String {
+        "[" + ranges.map { range in
+            "{\"queue\": \(JSONText.string(range.queue)), \"priority\": \(range.priority.rawValue), \"job_type\": \(JSONText.string(range.jobType))}"
+        }.joined(separator: ",") + "]"
+    }
+
+    static let announceDue = StoreStatement("announce_due", """
+        SELECT announced, next_due_in_seconds, extract(epoch FROM now())::float8 AS now
+          FROM announce_due(to_timestamp($1::float8), $2::jsonb)
+        """)
+
+    /// Announces the delayed executions of `ranges` that came due after `since` (runners wake
+    /// for them; nil: the last 2 s) and says how many it announced, the database's now (the next call's `since`)
+    /// and in how many seconds the next delayed one comes due.
+    package static func announceDue(
+        since: Date?, ranges: [ClaimProbe], on connection: StoreConnection
+    ) async throws(StoreError) -> (announced: Int, now: Date, nextDueInSeconds: Double?) {
+        try await connection.rows("announce due executions") { db in
+            let row = try await db.query(announceDue.text, [since?.timeIntervalSince1970, PGJSON(rangesJSON(ranges))], name: announceDue.name)[0]
+            return (try row.decode("announced", as: Int.self), Date(timeIntervalSince1970: try row.decode("now", as: Double.self)),
+                    try row.decode("next_due_in_seconds", as: Double?.self))
+        }
+    }
+
     static let list = StoreStatement("list_schedules", """
         SELECT name, cron, timezone, job_type, payload::text AS payload, queue, priority, max_attempts, catch_up, paused,
                managed_by, extract(epoch FROM next_slot)::float8 AS next_slot, extract(epoch FROM last_slot)::float8 AS last_slot,
