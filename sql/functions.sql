@@ -654,33 +654,32 @@ COMMENT ON FUNCTION sync_file_schedules(jsonb) IS
     'Makes the file-managed schedules what a runner''s schedules file declares (a JSON array of {name, cron, timezone, job_type, payload, queue, priority, max_attempts, catch_up}): creates and updates those, deletes file-managed ones it no longer lists, leaves the SQL API''s alone; returns each change.';
 
 CREATE OR REPLACE FUNCTION fire_schedule(p_name text, p_slots timestamptz[], p_next_slot timestamptz, p_problem text DEFAULT NULL)
-RETURNS bigint
+RETURNS bigint[]
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     s      schedules;
     v_slot timestamptz;
-    v_id   bigint;
+    v_ids  bigint[] := '{}';
 BEGIN
     SELECT * INTO s FROM schedules WHERE name = p_name FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
     FOREACH v_slot IN ARRAY coalesce(p_slots, '{}') LOOP
-        v_id := enqueue_execution(s.job_type, s.payload, s.queue, s.priority, p_max_attempts => s.max_attempts,
-                                  p_idempotency_key => schedule_slot_key(s.name, v_slot));
+        v_ids := v_ids || enqueue_execution(s.job_type, s.payload, s.queue, s.priority, p_max_attempts => s.max_attempts,
+                                            p_idempotency_key => schedule_slot_key(s.name, v_slot));
         s.last_slot := v_slot;
-        s.last_execution_id := v_id;
         s.last_fired_at := now();
     END LOOP;
     UPDATE schedules
-       SET next_slot = p_next_slot, last_slot = s.last_slot, last_execution_id = s.last_execution_id,
+       SET next_slot = p_next_slot, last_slot = s.last_slot, last_execution_id = coalesce(v_ids[cardinality(v_ids)], s.last_execution_id),
            last_fired_at = s.last_fired_at, problem = p_problem
      WHERE name = p_name;
-    RETURN v_id;
+    RETURN v_ids;
 END
 $$;
 COMMENT ON FUNCTION fire_schedule(text, timestamptz[], timestamptz, text) IS
-    'A scheduler''s step for one due schedule (row locked by its pass): one execution per slot, keyed by schedule_slot_key (so a slot fired twice makes one execution), then the next slot due and the problem, if any; returns the last execution_id.';
+    'A scheduler''s step for one due schedule (row locked by its pass): one execution per slot, keyed by schedule_slot_key (so a slot fired twice makes one execution), then the next slot due and the problem, if any; returns the execution_id of each slot in order (NULL when there is no such schedule).';
 
 CREATE OR REPLACE FUNCTION queued_ranges(p_known jsonb DEFAULT NULL)
 RETURNS TABLE (queue text, priority smallint, job_type text)

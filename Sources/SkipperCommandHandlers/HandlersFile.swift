@@ -20,32 +20,18 @@ public struct HandlersFile: Sendable {
     public var definitions: [String: CommandHandler.Definition]
 
     /// A handlers file that could not be used, with where and why.
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var reason: String
-        public var description: String { "handlers file \(path): \(reason)" }
-    }
+    public typealias ParseError = YAMLFileError
 
     /// Reads and validates a handlers file.
     public static func load(path: String) throws(ParseError) -> HandlersFile {
-        let text: String
-        do {
-            text = try YAMLSection.text(ofFile: path)
-        } catch {
-            throw ParseError(path: path, reason: error.reason)
-        }
-        return try parse(text, path: path)
+        try parse(try YAMLFile(kind: "handlers file", path: path).text(), path: path)
     }
 
     /// Parses handlers-file text (`path` is only for messages).
     public static func parse(_ text: String, path: String = "<text>") throws(ParseError) -> HandlersFile {
-        func fail(_ reason: String) -> ParseError { ParseError(path: path, reason: reason) }
-        let handlers: Node.Mapping
-        do {
-            handlers = try YAMLSection.mapping("handlers", in: text, entries: "job type to handler")
-        } catch {
-            throw fail(error.reason)
-        }
+        let file = YAMLFile(kind: "handlers file", path: path)
+        func fail(_ reason: String) -> ParseError { file.fail(reason) }
+        let handlers = try file.section("handlers", in: text, entries: "job type to handler")
         var definitions: [String: CommandHandler.Definition] = [:]
         for (keyNode, valueNode) in handlers {
             guard let jobType = keyNode.string, NameRule.isValid(jobType) else {

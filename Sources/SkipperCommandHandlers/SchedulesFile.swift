@@ -26,34 +26,20 @@ public struct SchedulesFile: Sendable {
     public var definitions: [ScheduleDefinition]
 
     /// A schedules file that could not be used, with where and why.
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var reason: String
-        public var description: String { "schedules file \(path): \(reason)" }
-    }
+    public typealias ParseError = YAMLFileError
 
     private static let keys = ["cron", "timezone", "job_type", "payload", "queue", "priority", "max_attempts", "catch_up"]
 
     /// Reads and validates a schedules file.
     public static func load(path: String) throws(ParseError) -> SchedulesFile {
-        let text: String
-        do {
-            text = try YAMLSection.text(ofFile: path)
-        } catch {
-            throw ParseError(path: path, reason: error.reason)
-        }
-        return try parse(text, path: path)
+        try parse(try YAMLFile(kind: "schedules file", path: path).text(), path: path)
     }
 
     /// Parses schedules-file text (`path` is only for messages).
     public static func parse(_ text: String, path: String = "<text>") throws(ParseError) -> SchedulesFile {
-        func fail(_ reason: String) -> ParseError { ParseError(path: path, reason: reason) }
-        let schedules: Node.Mapping
-        do {
-            schedules = try YAMLSection.mapping("schedules", in: text, entries: "name to schedule")
-        } catch {
-            throw fail(error.reason)
-        }
+        let file = YAMLFile(kind: "schedules file", path: path)
+        func fail(_ reason: String) -> ParseError { file.fail(reason) }
+        let schedules = try file.section("schedules", in: text, entries: "name to schedule")
         var definitions: [ScheduleDefinition] = []
         var seen = Set<String>()
         for (keyNode, valueNode) in schedules {

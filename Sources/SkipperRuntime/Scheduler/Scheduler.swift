@@ -7,8 +7,9 @@ import SkipperStore
 
 /// The scheduler: every SCHEDULER_INTERVAL (or at the soonest slot or delayed execution, when
 /// that comes first), one pass over the `schedules` table that fires each due schedule's slots,
-/// then a wake-up for runners of delayed executions that came due (``announceDue``). Any number run at once (built into runners, or scheduler-only ones)
-/// with no leader: a pass locks the rows it fires (`FOR UPDATE SKIP LOCKED`), each slot's
+/// then a wake-up for runners of delayed executions that came due
+/// (``wakeRunnersForDueExecutions(on:)``). Any number run at once (built into runners, or
+/// scheduler-only ones) with no leader: a pass locks the rows it fires (`FOR UPDATE SKIP LOCKED`), each slot's
 /// execution is keyed `schedule:<name>:<slot>`, and the row's next slot moves on in the same
 /// transaction, so a slot makes one execution however many schedulers race for it and whichever
 /// of them dies mid-pass.
@@ -32,7 +33,6 @@ public final class Scheduler: Service, Sendable {
         var knownRanges = false
         var readRangesAt = ContinuousClock.now
     }
-
 
     /// Schedules taken per transaction (a pass takes more in further transactions).
     static let batch = 100
@@ -62,12 +62,16 @@ public final class Scheduler: Service, Sendable {
             var wait = interval
             do throws(StoreError) {
                 let db = try await connection.get()
-                try await pass(on: db)
-                // Wake for the soonest slot when it comes before the next interval: slots fire
-                // on time, not up to an interval late.
-                // A slot still due is being fired by another scheduler (its row is locked): look
-                // again shortly rather than spin.
-                if let seconds = try await ScheduleStore.secondsToSoonestSlot(on: db) {
+                // A pass (a transaction) only when a slot is due or a schedule has none yet.
+                var soonest = try await ScheduleStore.secondsToSoonestSlot(on: db)
+                if let seconds = soonest, seconds <= 0 {
+                    try await pass(on: db)
+                    soonest = try await ScheduleStore.secondsToSoonestSlot(on: db)
+                }
+                // Wake for the soonest slot when it comes before the next interval, so slots fire
+                // on time. One still due is being fired by another scheduler (its row is locked):
+                // look again shortly rather than spin.
+                if let seconds = soonest {
                     wait = min(wait, .milliseconds(max(Self.retakeDelayMS, Int64(seconds * 1000) + 2)))
                 }
                 if let seconds = try await wakeRunnersForDueExecutions(on: db) {
@@ -124,7 +128,7 @@ public final class Scheduler: Service, Sendable {
     private struct Fired {
         var name: String
         var slot: Date
-        var executionID: Int64?
+        var executionID: Int64
         var lagSeconds: Double
     }
 
@@ -149,7 +153,7 @@ public final class Scheduler: Service, Sendable {
             Gauge(label: MetricName.scheduleLag, dimensions: [("schedule", event.name)]).record(event.lagSeconds)
             logger.info("schedule fired", metadata: [
                 LogKey.status: "\(LogStatus.scheduleFired)", "schedule": "\(event.name)", "slot": "\(CronSchedule.slotName(event.slot))",
-                LogKey.executionID: "\(event.executionID.map(String.init) ?? "-")", "lag_ms": "\(Int(event.lagSeconds * 1000))",
+                LogKey.executionID: "\(event.executionID)", "lag_ms": "\(Int(event.lagSeconds * 1000))",
             ])
         }
         return (result.fired.count, result.taken)
@@ -182,7 +186,9 @@ public final class Scheduler: Service, Sendable {
                 "dropped": "\(dropped.count)", "first": "\(CronSchedule.slotName(dropped.first))", "last": "\(CronSchedule.slotName(dropped.last))",
             ])
         }
-        let executionID = try await ScheduleStore.fire(schedule.name, slots: plan.slots, next: plan.next, problem: nil, on: db)
-        return plan.slots.map { Fired(name: schedule.name, slot: $0, executionID: $0 == plan.slots.last ? executionID : nil, lagSeconds: now.timeIntervalSince($0)) }
+        let executionIDs = try await ScheduleStore.fire(schedule.name, slots: plan.slots, next: plan.next, problem: nil, on: db) ?? []
+        return zip(plan.slots, executionIDs).map { slot, id in
+            Fired(name: schedule.name, slot: slot, executionID: id, lagSeconds: now.timeIntervalSince(slot))
+        }
     }
 }

@@ -9,8 +9,15 @@ package struct SlotPlan: Sendable, Equatable {
     /// The next slot after now.
     package var next: Date?
     /// Missed slots not fired (all but the newest for `latest`, beyond its limit for `all`, every
-    /// late one for `none`): how many, the oldest and the newest of them.
-    package var dropped: (count: Int, first: Date, last: Date)?
+    /// late one for `none`).
+    package var dropped: Dropped?
+
+    /// How many missed slots were not fired, the oldest and the newest of them.
+    package struct Dropped: Sendable, Equatable {
+        package var count: Int
+        package var first: Date
+        package var last: Date
+    }
 
     /// At most this many missed slots fire under `catch_up: all`; the oldest beyond it are dropped.
     package static let catchUpLimit = 100
@@ -53,11 +60,6 @@ package struct SlotPlan: Sendable, Equatable {
         }
         slots = Array(fire)
         let skipped = total - fire.count
-        if skipped > 0 { dropped = (skipped, first, recent[recent.count - fire.count - 1]) }
-    }
-
-    package static func == (lhs: SlotPlan, rhs: SlotPlan) -> Bool {
-        lhs.slots == rhs.slots && lhs.next == rhs.next && lhs.dropped?.count == rhs.dropped?.count
-            && lhs.dropped?.first == rhs.dropped?.first && lhs.dropped?.last == rhs.dropped?.last
+        if skipped > 0 { dropped = Dropped(count: skipped, first: first, last: recent[recent.count - fire.count - 1]) }
     }
 }

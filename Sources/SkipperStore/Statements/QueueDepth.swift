@@ -20,19 +20,18 @@ public struct QueueDepth: Sendable {
     /// Whether the counts are estimates (above 10,000 queued of one queue and priority).
     public var estimated: Bool
 
-    static let read = StoreStatement("read_queue_depth", """
+    /// The rows of the view, or of its shared sample, as ``init(row:)`` decodes them.
+    private static func select(from source: String) -> String {
+        """
         SELECT queue, priority, status, executions, ready, scheduled, estimated,
                CASE status WHEN 'queued' THEN oldest_ready_age_seconds ELSE longest_running_seconds END::float8 AS oldest
-          FROM queue_depth
+          FROM \(source)
          ORDER BY queue, priority, status
-        """)
+        """
+    }
 
-    static let sampled = StoreStatement("read_sampled_queue_depth", """
-        SELECT queue, priority, status, executions, ready, scheduled, estimated,
-               CASE status WHEN 'queued' THEN oldest_ready_age_seconds ELSE longest_running_seconds END::float8 AS oldest
-          FROM sampled_queue_depth(make_interval(secs => $1))
-         ORDER BY queue, priority, status
-        """)
+    static let read = StoreStatement("read_queue_depth", select(from: "queue_depth"))
+    static let sampled = StoreStatement("read_sampled_queue_depth", select(from: "sampled_queue_depth(make_interval(secs => $1))"))
 
     /// Reads the view.
     public static func read(on connection: StoreConnection) async throws(StoreError) -> [QueueDepth] {

@@ -46,7 +46,7 @@ package struct QueueStatus: Sendable {
     /// Plain-text tables for a terminal.
     package func rendered() -> String {
         var out = "EXECUTIONS (queued and running; ~ marks an estimate)\n"
-        out += Self.table(
+        out += TextTable.render(
             ["queue", "priority", "status", "count", "ready", "scheduled", "oldest (s)"],
             depth.map {
                 [$0.queue, $0.priority.description, $0.status.rawValue, Self.count($0.executions, estimated: $0.estimated),
@@ -55,7 +55,7 @@ package struct QueueStatus: Sendable {
                  $0.oldestAgeSeconds.map { String(format: "%.1f", $0) } ?? "-"]
             })
         out += "\nWORKERS\n"
-        out += Self.table(
+        out += TextTable.render(
             ["worker_id", "hostname", "pid", "status", "active", "heartbeat age (s)", "queues"],
             workers.map { [$0.workerID, $0.hostname, String($0.pid), $0.status.rawValue, "\($0.activeJobs)/\($0.concurrency)",
                            String(format: "%.1f", $0.secondsSinceHeartbeat), $0.queues.joined(separator: ",")] })
@@ -65,13 +65,4 @@ package struct QueueStatus: Sendable {
     /// A count, with `~` in front when it is an estimate.
     static func count(_ value: Int, estimated: Bool) -> String { (estimated ? "~" : "") + String(value) }
 
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "  (none)\n" }
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            "  " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n"
-        }
-        return line(header) + rows.map(line).joined()
-    }
 }

@@ -59,32 +59,35 @@ package enum ScheduleStore {
         }
     }
 
+    // A schedule without a next slot yet (new, changed, resumed) is due now.
     static let soonest = StoreStatement("soonest_schedule_slot", """
-        SELECT extract(epoch FROM min(next_slot) - clock_timestamp())::float8 AS seconds FROM schedules WHERE NOT paused
+        SELECT CASE WHEN bool_or(next_slot IS NULL) THEN 0
+                    ELSE extract(epoch FROM min(next_slot) - clock_timestamp())::float8 END AS seconds
+          FROM schedules WHERE NOT paused
         """)
 
-    /// How long until the soonest next slot of any schedule (negative when one is due), nil
-    /// when none has one.
+    /// How long until the soonest next slot of any schedule (negative when one is due, or a
+    /// schedule has no next slot yet), nil when there is no schedule to fire.
     package static func secondsToSoonestSlot(on connection: StoreConnection) async throws(StoreError) -> Double? {
         let rows = try await connection.query("read the soonest schedule slot", soonest)
         return try? rows.first?.decode("seconds", as: Double?.self) ?? nil
     }
 
     static let fire = StoreStatement("fire_schedule", """
-        SELECT fire_schedule($1, ARRAY(SELECT to_timestamp(s) FROM unnest($2::float8[]) AS s), to_timestamp($3::float8), $4) AS execution_id
+        SELECT fire_schedule($1, ARRAY(SELECT to_timestamp(s) FROM unnest($2::float8[]) AS s), to_timestamp($3::float8), $4) AS execution_ids
         """)
 
     /// Fires `slots` of a schedule taken by ``takeDue(limit:on:)`` (one execution each, keyed by
-    /// slot) and moves it to `next`; returns the last slot's execution.
+    /// slot) and moves it to `next`; returns each slot's execution, nil when the schedule is gone.
     @discardableResult
     package static func fire(
         _ name: String, slots: [Date], next: Date?, problem: String?, on connection: StoreConnection
-    ) async throws(StoreError) -> Int64? {
+    ) async throws(StoreError) -> [Int64]? {
         try await connection.rows("fire schedule") { db in
             let rows = try await db.query(
                 fire.text, [name, slots.map { $0.timeIntervalSince1970.rounded(.down) }, next.map { $0.timeIntervalSince1970.rounded(.down) }, problem],
                 name: fire.name)
-            return try rows.first?.decode("execution_id", as: Int64?.self)
+            return try rows.first?.decode("execution_ids", as: [Int64]?.self)
         }
     }
 
@@ -153,25 +156,23 @@ package enum ScheduleStore {
         }
     }
 
-    /// What `runner schedules pause|resume|trigger` does to a schedule.
-    package enum Action: String, Sendable {
-        case pause, resume, trigger
+    static let pause = StoreStatement("pause_schedule", "SELECT pause_schedule($1) AS found")
+    static let resume = StoreStatement("resume_schedule", "SELECT resume_schedule($1) AS found")
+    static let trigger = StoreStatement("trigger_schedule", "SELECT trigger_schedule($1) AS execution_id")
+
+    /// Pauses or resumes a schedule; false when there is none of that name.
+    package static func setPaused(_ name: String, _ paused: Bool, on connection: StoreConnection) async throws(StoreError) -> Bool {
+        try await connection.rows("\(paused ? "pause" : "resume") schedule") { db in
+            let statement = paused ? pause : resume
+            return try await db.query(statement.text, [name], name: statement.name)[0].decode("found", as: Bool.self)
+        }
     }
 
-    static let pause = StoreStatement("pause_schedule", "SELECT pause_schedule($1)::text AS done")
-    static let resume = StoreStatement("resume_schedule", "SELECT resume_schedule($1)::text AS done")
-    static let trigger = StoreStatement("trigger_schedule", "SELECT trigger_schedule($1)::text AS done")
-
-    /// Pauses, resumes or triggers a schedule; nil when there is none of that name, else the
-    /// triggered execution's id (or "true").
-    package static func perform(_ action: Action, on name: String, connection: StoreConnection) async throws(StoreError) -> String? {
-        let statement = switch action {
-        case .pause: pause
-        case .resume: resume
-        case .trigger: trigger
+    /// Enqueues one execution of a schedule now (`trigger_schedule()`); nil when there is none
+    /// of that name.
+    package static func trigger(_ name: String, on connection: StoreConnection) async throws(StoreError) -> Int64? {
+        try await connection.rows("trigger schedule") { db in
+            try await db.query(trigger.text, [name], name: trigger.name)[0].decode("execution_id", as: Int64?.self)
         }
-        let rows = try await connection.query("\(action.rawValue) schedule", statement, [name])
-        let done = try? rows.first?.decode("done", as: String?.self)
-        return done == "false" ? nil : done
     }
 }
