@@ -59,6 +59,9 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         let (configuration, port) = try usage { () throws(ConfigurationError) in try resolve(context.source) }
         let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
         let registry = HTTPEndpoint.bootstrapMetrics()
+        let tracing = try usage { () throws(ConfigurationError) in
+            try TracingBackend.bootstrap(serviceName: "skipper-cleanup-daemon", logger: context.logger)
+        }
         let systemd = SystemdNotifier()
         let lastPass = Mutex(ContinuousClock.now)
         var observer = ReaperObserver()
@@ -71,16 +74,20 @@ struct CleanupDaemonCommand: AsyncParsableCommand {
         let reaper = Reaper(
             configuration: configuration, connector: context.database, logger: context.logger, observer: observer)
         if once {
-            do {
-                let connection = try await context.database.connect(role: "reaper", logger: context.logger)
-                _ = try await reaper.pass(on: connection, housekeeping: true)
-                await connection.close()
-            } catch {
-                throw runtimeFailure(error, logger: context.logger)
+            try await TracingBackend.withExporter(tracing, logger: context.logger) {
+                do {
+                    let connection = try await context.database.connect(role: "reaper", logger: context.logger)
+                    _ = try await reaper.pass(on: connection, housekeeping: true)
+                    await connection.close()
+                } catch {
+                    throw runtimeFailure(error, logger: context.logger)
+                }
             }
             return
         }
+        // The span exporter first, so that it stops last and flushes the last pass's span.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tracing { services.append(.init(service: tracing)) }
         if port > 0 {
             let staleAfter = configuration.checkInterval * 3 + .seconds(10)
             services.append(.init(service: HTTPEndpoint.service(

@@ -37,27 +37,59 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
         if let jsonLines {
             let requests = try usage { () throws(ConfigurationError) in try readJSONLines(jsonLines, defaultMaxAttempts: defaultMaxAttempts) }
-            do {
-                let connection = try await context.database.connect(role: "cli", logger: context.logger)
-                var start = 0
-                while start < requests.count {
-                    let batch = Array(requests[start..<min(start + 1000, requests.count)])
-                    let ids = try await QueueClient.enqueueMany(batch, on: connection)
-                    print(ids.map(String.init).joined(separator: "\n"))
-                    start += batch.count
-                }
-            } catch {
-                throw runtimeFailure(error, logger: context.logger)
-            }
+            try await traced(context) { try await enqueueInBatches(requests, context: context) }
             return
         }
         guard let jobType else {
             throw ValidationError("give a job type, or --jsonl FILE")
         }
         let request = try usage { () throws(ConfigurationError) in try makeRequest(jobType: jobType, defaultMaxAttempts: defaultMaxAttempts) }
+        try await traced(context) {
+            let span = EnqueueSpan(name: "\(jobType) send", queue: request.queue, count: 1, parent: request.traceContext)
+            var request = request
+            request.traceContext = span.traceContext(or: request.traceContext)
+            do {
+                let connection = try await context.database.connect(role: "cli", logger: context.logger)
+                let id = try await QueueClient.enqueue(request, on: connection)
+                span.end(ids: [id])
+                print(id)
+            } catch {
+                span.end(ids: [], error: error)
+                throw runtimeFailure(error, logger: context.logger)
+            }
+        }
+    }
+
+    /// Runs `body` with tracing bootstrapped from the OTEL_ environment (flushed at the end).
+    private func traced(_ context: CommonOptions.Context, _ body: () async throws -> Void) async throws {
+        let exporter = try usage { () throws(ConfigurationError) in
+            try TracingBackend.bootstrap(serviceName: "skipper-runner", logger: context.logger)
+        }
+        try await TracingBackend.withExporter(exporter, logger: context.logger, body)
+    }
+
+    /// Inserts in batches of 1,000, one producer span per batch: lines without their own
+    /// trace_context continue the batch's span.
+    private func enqueueInBatches(_ requests: [QueueClient.EnqueueRequest], context: CommonOptions.Context) async throws {
         do {
             let connection = try await context.database.connect(role: "cli", logger: context.logger)
-            print(try await QueueClient.enqueue(request, on: connection))
+            var start = 0
+            while start < requests.count {
+                var batch = Array(requests[start..<min(start + 1000, requests.count)])
+                let span = EnqueueSpan(name: "skipper send", queue: Set(batch.map(\.queue)).count == 1 ? batch[0].queue : nil, count: batch.count, parent: nil)
+                for index in batch.indices where batch[index].traceContext == nil {
+                    batch[index].traceContext = span.traceContext(or: nil)
+                }
+                do {
+                    let ids = try await QueueClient.enqueueMany(batch, on: connection)
+                    span.end(ids: ids)
+                    print(ids.map(String.init).joined(separator: "\n"))
+                } catch {
+                    span.end(ids: [], error: error)
+                    throw error
+                }
+                start += batch.count
+            }
         } catch {
             throw runtimeFailure(error, logger: context.logger)
         }

@@ -22,6 +22,10 @@ struct PollCommand: AsyncParsableCommand {
         let http = try usage { () throws(ConfigurationError) in try observability.resolve(context.source) }
         let scheduler = try usage { () throws(ConfigurationError) in try scheduling.resolve(context.source, mode: configuration.mode) }
         let logger = context.logger
+        let registry = HTTPEndpoint.bootstrapMetrics()
+        let tracing = try usage { () throws(ConfigurationError) in
+            try TracingBackend.bootstrap(serviceName: "skipper-runner", logger: logger)
+        }
         if let schedules = scheduler.schedules {
             do {
                 try await SchedulerOptions.apply(schedules, handlers: handlers, database: context.database, logger: logger)
@@ -29,7 +33,6 @@ struct PollCommand: AsyncParsableCommand {
                 throw runtimeFailure(error, logger: logger)
             }
         }
-        let registry = HTTPEndpoint.bootstrapMetrics()
         let systemd = SystemdNotifier()
         let metrics = WorkerMetrics(concurrency: configuration.concurrency)
         var observer = metrics.observer(
@@ -46,8 +49,10 @@ struct PollCommand: AsyncParsableCommand {
             observer: observer)
         let schedulerService = scheduler.enabled
             ? Scheduler(interval: scheduler.interval, connector: context.database, logger: logger) : nil
-        // Shut down in reverse order: the worker first (it drains), the endpoint last.
+        // Shut down in reverse order: the worker first (it drains), the endpoint, then the span
+        // exporter last (it flushes what the others ended).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tracing { services.append(.init(service: tracing)) }
         if port > 0 {
             let staleAfter = max(configuration.heartbeatInterval * 2, .seconds(5))
             services.append(.init(service: HTTPEndpoint.service(

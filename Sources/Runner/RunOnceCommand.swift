@@ -16,13 +16,17 @@ struct RunOnceCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await common.prepare(label: "skipper.runner")
         let (configuration, handlers, _) = try usage { () throws(ConfigurationError) in try worker.resolve(context.source) }
-        let outcome: RunOnce.Result
-        do {
-            outcome = try await RunOnce.run(
-                configuration: configuration, connector: context.database, handlers: handlers,
-                logger: context.logger)
-        } catch {
-            throw runtimeFailure(error, logger: context.logger)
+        let tracing = try usage { () throws(ConfigurationError) in
+            try TracingBackend.bootstrap(serviceName: "skipper-runner", logger: context.logger)
+        }
+        let outcome = try await TracingBackend.withExporter(tracing, logger: context.logger) {
+            do {
+                return try await RunOnce.run(
+                    configuration: configuration, connector: context.database, handlers: handlers,
+                    logger: context.logger)
+            } catch {
+                throw runtimeFailure(error, logger: context.logger)
+            }
         }
         switch outcome {
         case .nothingToDo:

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SkipperStore
+import Tracing
 
 /// `runner run-once`: register, claim at most one execution, run it, write its outcome, stop.
 package enum RunOnce {
@@ -44,10 +45,15 @@ package enum RunOnce {
             try await WorkerRegistry.markStopped(workerID: workerID, on: connection)
             return .nothingToDo
         }
-        let jobLogger = Attempt.logger(for: execution, base: logger)
+        let span = AttemptSpan.start(for: execution)
+        let jobLogger = span.annotate(Attempt.logger(for: execution, base: logger))
         jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
-        let (attempt, _) = await DeadlineWatchdog.running { watchdog in
-            await Attempt.run(execution, handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger, watchdog: watchdog)
+        let (attempt, _) = await ServiceContext.withValue(span.span.context) {
+            await DeadlineWatchdog.running { watchdog in
+                await Attempt.run(
+                    span.handlerView(of: execution), handlers: handlers, defaultTimeout: configuration.jobTimeout, logger: jobLogger,
+                    watchdog: watchdog)
+            }
         }
         let outcome: ExecutionOutcome
         switch attempt {
@@ -58,6 +64,10 @@ package enum RunOnce {
         let written = try await ExecutionStore.write(
             [ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome)],
             on: connection)
+        span.attemptEnded(outcome)
+        span.outcomeWritten(OutcomeWriter.Written(
+            item: ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome),
+            status: written.accepted[execution.executionID], retryIn: written.retryIn[execution.executionID]))
         try await WorkerRegistry.markStopped(workerID: workerID, on: connection)
         let status = written.accepted[execution.executionID]?.rawValue ?? "refused by the fence"
         switch outcome {

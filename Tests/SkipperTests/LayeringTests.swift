@@ -11,11 +11,11 @@ struct LayeringTests {
     static let allowed: [String: Set<String>] = [
         "PGClient": ["CLibPQ", "Logging"],
         "SkipperStore": ["PGClient", "CBuildInfo", "Logging"],
-        "SkipperRuntime": ["SkipperStore", "Logging", "Metrics", "ServiceLifecycle"],
+        "SkipperRuntime": ["SkipperStore", "Logging", "Metrics", "ServiceLifecycle", "Tracing"],
         "SkipperCommandHandlers": ["SkipperRuntime", "SkipperStore", "Logging", "Subprocess", "SystemPackage", "Yams"],
         "SkipperCLI": [
             "SkipperCommandHandlers", "SkipperRuntime", "SkipperStore", "ArgumentParser", "Configuration", "SystemPackage",
-            "Logging", "Metrics", "Prometheus", "Hummingbird", "ServiceLifecycle",
+            "Logging", "Metrics", "Prometheus", "Hummingbird", "ServiceLifecycle", "Tracing", "OTel",
         ],
         "Runner": ["SkipperCLI", "SkipperCommandHandlers", "SkipperRuntime", "SkipperStore", "ArgumentParser", "Logging", "ServiceLifecycle"],
         "CleanupDaemon": ["SkipperCLI", "SkipperRuntime", "SkipperStore", "ArgumentParser", "Logging", "ServiceLifecycle"],

@@ -9,6 +9,10 @@ package enum LogKey {
     package static let durationMS = "duration_ms"
     package static let error = "error"
     package static let connection = "connection"
+    /// The W3C trace id of the execution's trace (the attempt's span when tracing is on).
+    package static let traceID = "trace_id"
+    /// The span id: the attempt's span, or the enqueuer's when tracing is off.
+    package static let spanID = "span_id"
 }
 
 /// Every `status` value a Skipper log line carries (DESIGN §5 and the ones added since), in
@@ -52,7 +56,6 @@ package enum LogStatus {
     package static let passComplete = "pass_complete"
     package static let thresholdTooTight = "threshold_too_tight"
 
-    /// Every status, for the documentation test.
     // The scheduler.
     /// A schedule's slot fired (its execution enqueued).
     package static let scheduleFired = "schedule_fired"
@@ -63,7 +66,12 @@ package enum LogStatus {
     /// The schedules file was applied at start (each change).
     package static let schedulesApplied = "schedules_applied"
 
-    package static let all = [starting, registered, reregistering, stopping, stopped, notListening, metrics, checkingJobs, jobClaimed, jobCompletedSuccess, jobFailed, jobCancelled, abandoned, released, outcomeRefused, strandedReleased, error, reconnected, migrated, kept, workerReaped, passComplete, thresholdTooTight, scheduleFired, scheduleProblem, scheduleSlotsDropped, schedulesApplied]
+    // Tracing.
+    /// Spans were dropped (export queue full, or the collector failed or was too slow); at most one a minute.
+    package static let spansDropped = "spans_dropped"
+
+    /// Every status, for the documentation test.
+    package static let all = [starting, registered, reregistering, stopping, stopped, notListening, metrics, checkingJobs, jobClaimed, jobCompletedSuccess, jobFailed, jobCancelled, abandoned, released, outcomeRefused, strandedReleased, error, reconnected, migrated, kept, workerReaped, passComplete, thresholdTooTight, scheduleFired, scheduleProblem, scheduleSlotsDropped, schedulesApplied, spansDropped]
 }
 
 /// Every metric name Skipper exports, in one place (docs/operations.md lists them).
@@ -93,6 +101,8 @@ package enum MetricName {
     /// Every metric name, for the documentation test.
     package static let schedulesFired = "schedules_fired_total"
     package static let scheduleLag = "schedule_lag_seconds"
+    // both, with tracing on
+    package static let spansDropped = "otel_spans_dropped_total"
 
-    package static let all = [jobsClaimed, jobsSucceeded, jobsFailed, jobsReleased, jobsCancelled, jobLatency, queueWait, activeJobs, workerUtilization, heartbeatAge, queueDepth, queueOldestReady, databaseErrors, workersReaped, executionsRescued, idempotencyRecordsDeleted, executionsPruned, reaperPasses, schedulesFired, scheduleLag]
+    package static let all = [jobsClaimed, jobsSucceeded, jobsFailed, jobsReleased, jobsCancelled, jobLatency, queueWait, activeJobs, workerUtilization, heartbeatAge, queueDepth, queueOldestReady, databaseErrors, workersReaped, executionsRescued, idempotencyRecordsDeleted, executionsPruned, reaperPasses, schedulesFired, scheduleLag, spansDropped]
 }

@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import SkipperStore
+import Tracing
 
 /// One pass of the reaper, one step per function: declare stale runners dead, rescue the
 /// executions of dead ones, log each reaped runner, warn about a threshold that is too tight,
@@ -28,9 +29,11 @@ public struct ReaperPass: Sendable {
 
     func run(housekeeping: Bool) async throws(StoreError) -> Summary {
         var summary = Summary()
+        let started = DefaultTracerClock.now
         let dead = try await markStaleWorkersDead()
         summary.workersReaped = dead.count
-        let rescues = try await rescueOrphans()
+        let (rescues, rescued) = try await rescueOrphans()
+        RescueSpan.record(rescued, deadWorkers: dead.count, startedAt: started)
         for workerID in Set(dead.keys).union(rescues.keys).sorted() {
             let counts = rescues[workerID] ?? Rescues()
             summary.executionsRequeued += counts.requeued
@@ -63,16 +66,18 @@ public struct ReaperPass: Sendable {
 
     /// Every orphaned running execution rescued in batches, counted per runner ("(none)" for
     /// executions whose runner has no row).
-    private func rescueOrphans() async throws(StoreError) -> [String: Rescues] {
+    private func rescueOrphans() async throws(StoreError) -> ([String: Rescues], [ReaperStore.Rescued]) {
         var perWorker: [String: Rescues] = [:]
+        var all: [ReaperStore.Rescued] = []
         while true {
             let batch = try await ReaperStore.rescueOrphans(
                 threshold: configuration.staleThreshold, limit: configuration.batchSize, on: connection)
+            all += batch
             for rescued in batch {
                 let key = rescued.workerID ?? "(none)"
                 if rescued.status == .failed { perWorker[key, default: Rescues()].failed += 1 } else { perWorker[key, default: Rescues()].requeued += 1 }
             }
-            if batch.count < configuration.batchSize { return perWorker }
+            if batch.count < configuration.batchSize { return (perWorker, all) }
         }
     }
 

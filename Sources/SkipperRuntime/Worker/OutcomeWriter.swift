@@ -20,11 +20,24 @@ final class OutcomeWriter: Sendable {
     private let connector: any StoreConnector
     private let batchSize: Int
     private let logger: Logger
-    private let onWritten: @Sendable (ExecutionStore.Outcome, ExecutionStatus?) -> Void
+    private let onWritten: @Sendable (Written) -> Void
 
-    /// - Parameter onWritten: called for each outcome with the new status, or nil when the fence refused it.
+    /// What became of one written outcome.
+    struct Written: Sendable {
+        /// The outcome as submitted.
+        var item: ExecutionStore.Outcome
+        /// The execution's new status, or nil when the fence refused the outcome.
+        var status: ExecutionStatus?
+        /// For a failed attempt queued again: seconds until its retry is due.
+        var retryIn: Double?
+
+        var executionID: Int64 { item.executionID }
+        var attempt: Int { item.attempt }
+    }
+
+    /// - Parameter onWritten: called for each outcome once the database accepted or the fence refused it.
     init(connector: any StoreConnector, batchSize: Int, logger: Logger, watchdog: DeadlineWatchdog,
-         onWritten: @escaping @Sendable (ExecutionStore.Outcome, ExecutionStatus?) -> Void) {
+         onWritten: @escaping @Sendable (Written) -> Void) {
         self.wake = WakeSignal(watchdog: watchdog)
         self.connector = connector
         self.batchSize = batchSize
@@ -117,7 +130,7 @@ final class OutcomeWriter: Sendable {
 
     private func report(_ batch: [ExecutionStore.Outcome], _ result: ExecutionStore.WriteResult) {
         for item in batch {
-            onWritten(item, result.accepted[item.executionID])
+            onWritten(Written(item: item, status: result.accepted[item.executionID], retryIn: result.retryIn[item.executionID]))
         }
     }
 }

@@ -31,6 +31,7 @@ public final class Worker: Service, Sendable {
     private let wake: WakeSignal
     private let outcomes: OutcomeWriter
     private let ledger = ClaimLedger()
+    private let spans = AttemptSpans()
 
     /// - Parameters:
     ///   - connector: opens the connections of the worker's loops (a ``Database``).
@@ -49,13 +50,16 @@ public final class Worker: Service, Sendable {
         self.wake = wake
         self.lifecycle = WorkerLifecycle(workerID: WorkerRegistry.newWorkerID(), clock: clock, wake: wake, observer: observer)
         let ledger = ledger
+        let spans = spans
         self.outcomes = OutcomeWriter(
             connector: connector, batchSize: configuration.completionBatchSize, logger: logger, watchdog: watchdog
-        ) { item, status in
+        ) { written in
+            let item = written.item
+            spans.written(written)
             ledger.finished(item.executionID, attempt: item.attempt)
             // A written outcome may let the claim loop, held back by unwritten ones, go on.
             wake.signal()
-            if let status {
+            if let status = written.status {
                 logger.debug("outcome written", metadata: [
                     LogKey.executionID: "\(item.executionID)", LogKey.attempt: "\(item.attempt)", "new_status": "\(status)",
                 ])
@@ -100,7 +104,7 @@ public final class Worker: Service, Sendable {
             outcomes: outcomes,
             runner: ExecutionRunner(
                 handlers: handlers, configuration: configuration, lifecycle: lifecycle, ledger: ledger, outcomes: outcomes,
-                watchdog: watchdog, observer: observer, logger: logger),
+                spans: spans, watchdog: watchdog, observer: observer, logger: logger),
             wake: wake, clock: clock, observer: observer, logger: logger,
             register: { [self] connection in await register(on: connection) })
         let heartbeat = Heartbeat(

@@ -85,7 +85,7 @@ package enum ExecutionStore {
            SET \(failedAttempt), execution_error = f.error
           FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS f(id, attempt, worker_id, error)
          WHERE e.execution_id = f.id AND e.status = 'running' AND e.worker_id = f.worker_id AND e.attempt = f.attempt
-        RETURNING e.execution_id, e.status
+        RETURNING e.execution_id, e.status, CASE WHEN e.status = 'queued' THEN extract(epoch FROM e.run_at - now())::float8 END AS retry_in_seconds
         """
 
     // Giving back on shutdown: the attempt that did not run to the end is not counted. Announced
@@ -137,6 +137,8 @@ package enum ExecutionStore {
         package var accepted: [Int64: ExecutionStatus] = [:]
         /// Outcomes the fence refused (the execution was rescued, cancelled or re-claimed meanwhile).
         package var refused: [Int64] = []
+        /// Of the failed attempts that were queued again: seconds until the retry is due.
+        package var retryIn: [Int64: Double] = [:]
 
         package init() {}
     }
@@ -179,7 +181,9 @@ package enum ExecutionStore {
                 },
             ], name: "fail_many")
             for row in rows {
-                result.accepted[try row.decode("execution_id", as: Int64.self)] = ExecutionStatus(rawValue: try row.decode("status", as: String.self))
+                let id = try row.decode("execution_id", as: Int64.self)
+                result.accepted[id] = ExecutionStatus(rawValue: try row.decode("status", as: String.self))
+                result.retryIn[id] = try row.decode("retry_in_seconds", as: Double?.self)
             }
         }
         if !releases.isEmpty {

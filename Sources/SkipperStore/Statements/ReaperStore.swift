@@ -16,6 +16,12 @@ package enum ReaperStore {
         package var workerID: String?
         /// `queued` (retried later) or `failed` (attempts used up).
         package var status: ExecutionStatus
+        package var jobType: String
+        package var queue: String
+        /// The attempt that the runner's death ended.
+        package var attempt: Int
+        /// The enqueuer's W3C traceparent, if any.
+        package var traceContext: String?
     }
 
     static let markStaleWorkersDead = StoreStatement("mark_stale_workers_dead", """
@@ -56,7 +62,7 @@ package enum ReaperStore {
            SET \(ExecutionStore.failedAttempt), execution_error = 'Worker died unexpectedly'
           FROM orphans
          WHERE e.execution_id = orphans.execution_id AND e.status = 'running'
-        RETURNING e.execution_id, e.worker_id, e.status
+        RETURNING e.execution_id, e.worker_id, e.status, e.job_type, e.queue, e.attempt, e.trace_context
         """)
 
     /// Rescues up to `limit` orphaned running executions.
@@ -66,7 +72,9 @@ package enum ReaperStore {
             return try rows.map { row in
                 Rescued(
                     executionID: try row.decode("execution_id"), workerID: try row.decode("worker_id", as: String?.self),
-                    status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued)
+                    status: ExecutionStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued,
+                    jobType: try row.decode("job_type"), queue: try row.decode("queue"), attempt: try row.decode("attempt"),
+                    traceContext: try row.decode("trace_context", as: String?.self))
             }
         }
     }
