@@ -195,6 +195,36 @@ extension EndToEnd {
             #expect(!runner.output.contains("spans_dropped"))
         }
 
+        @Test func theDaemonsRescuePassIsASpanWithAnEventAndALinkPerRescuedExecution() async throws {
+            let receiver = try OTLPReceiver()
+            let (trace, parent, header) = Self.requestTrace()
+            try await schema.query("""
+                INSERT INTO worker_heartbeats (worker_id, hostname, pid, last_heartbeat_at)
+                VALUES ('worker-traced01', 'gone-host', 1, now() - interval '10 minutes')
+                """)
+            let ids = try await schema.query("""
+                INSERT INTO executions (queue, job_type, status, attempt, worker_id, started_at, trace_context)
+                SELECT 'traced', 'noop', 'running', 1, 'worker-traced01', now() - interval '10 minutes', CASE WHEN i = 1 THEN $1 END
+                  FROM generate_series(1, 3) i RETURNING execution_id
+                """, [header]).map { try $0.decode("execution_id", as: Int64.self) }
+            let once = try await BinaryProcess.run("cleanup-daemon", ["--once"], environment: [
+                "DATABASE_URL": schema.url, "STALE_THRESHOLD_MINUTES": "0.05", "LOG_LEVEL": "info",
+            ].merging(receiver.environment) { $1 })
+            #expect(once.status == 0, "\(once.output)")
+            // --once flushes before it exits.
+            let rescue = try #require(receiver.spans().first { $0.name == "skipper rescue" }, "\(receiver.spans().map(\.name))")
+            #expect(rescue["service"] as? String == "skipper-cleanup-daemon")
+            #expect(rescue.spanAttributes["skipper.executions_rescued"] as? Int == 3)
+            let events = rescue["events"] as? [[String: Any]] ?? []
+            let rescuedIDs = events.filter { $0["name"] as? String == "execution rescued" }
+                .compactMap { ($0["attributes"] as? [String: Any])?["messaging.message.id"] as? String }
+            #expect(Set(rescuedIDs) == Set(ids.map(String.init)))
+            let links = rescue["links"] as? [[String: Any]] ?? []
+            #expect(links.count == 1)
+            #expect(links.first?["trace_id"] as? String == trace)
+            #expect(links.first?["span_id"] as? String == parent)
+        }
+
         @Test(arguments: ["port closed", "hanging"])
         func aCollectorThatIsDownOrHangsCostsSpansNotJobs(collector: String) async throws {
             let hanging = collector == "hanging" ? try OTLPReceiver(hang: true) : nil

@@ -88,8 +88,8 @@ struct AttemptSpan: Sendable {
     }
 }
 
-/// The spans of attempts whose outcome is being written, by execution id; only recording spans
-/// are kept, so with tracing off this stays empty.
+/// The spans of attempts whose outcome is being written, by execution id; only those with a
+/// trace are kept, so with tracing off and no stored trace contexts this stays empty.
 final class AttemptSpans: Sendable {
     private let open = Mutex<[Int64: AttemptSpan]>([:])
 
@@ -97,13 +97,15 @@ final class AttemptSpans: Sendable {
 
     /// Keeps `span` until the outcome of `executionID` is written.
     func awaitOutcome(of executionID: Int64, _ span: AttemptSpan) {
-        guard span.span.isRecording else { return }
+        guard span.traceParent != nil else { return }
         open.withLock { $0[executionID] = span }
     }
 
-    /// Ends the span of a written outcome.
-    func written(_ written: OutcomeWriter.Written) {
-        guard let span = open.withLock({ $0.removeValue(forKey: written.executionID) }) else { return }
+    /// Ends the span of a written outcome and returns it (for the log line that reports it).
+    @discardableResult
+    func written(_ written: OutcomeWriter.Written) -> AttemptSpan? {
+        guard let span = open.withLock({ $0.removeValue(forKey: written.executionID) }) else { return nil }
         span.outcomeWritten(written)
+        return span
     }
 }

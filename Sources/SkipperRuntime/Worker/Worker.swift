@@ -55,7 +55,7 @@ public final class Worker: Service, Sendable {
             connector: connector, batchSize: configuration.completionBatchSize, logger: logger, watchdog: watchdog
         ) { written in
             let item = written.item
-            spans.written(written)
+            let span = spans.written(written)
             ledger.finished(item.executionID, attempt: item.attempt)
             // A written outcome may let the claim loop, held back by unwritten ones, go on.
             wake.signal()
@@ -64,7 +64,7 @@ public final class Worker: Service, Sendable {
                     LogKey.executionID: "\(item.executionID)", LogKey.attempt: "\(item.attempt)", "new_status": "\(status)",
                 ])
             } else {
-                logger.warning("outcome refused by the fence: the execution was rescued, cancelled or re-claimed meanwhile", metadata: [
+                (span?.annotate(logger) ?? logger).warning("outcome refused by the fence: the execution was rescued, cancelled or re-claimed meanwhile", metadata: [
                     LogKey.status: "\(LogStatus.outcomeRefused)", LogKey.executionID: "\(item.executionID)",
                     LogKey.workerID: "\(item.workerID)", LogKey.attempt: "\(item.attempt)",
                 ])
