@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "SkipperStore", "SkipperRuntime", "SkipperCommandHandlers", "SkipperCLI", "PGClient", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
     ]

@@ -6,7 +6,8 @@ import Synchronization
 /// The log handler of swift-otel's own diagnostics. It turns what matters to an operator into
 /// Skipper's terms: spans lost (the export queue was full, or a batch failed or timed out) are
 /// counted in `otel_spans_dropped_total`, and at most one warning a minute (`status=spans_dropped`)
-/// says how many and why, so a collector that is down never floods the runner's log.
+/// says how many and why, so a collector that is down never floods the runner's log. A failed
+/// export also pauses recording (``CollectorPause``).
 struct SpanDropReporter: LogHandler {
     /// What the reporter has seen since its last warning; shared by every copy of the handler.
     final class Tally: Sendable {
@@ -17,6 +18,7 @@ struct SpanDropReporter: LogHandler {
         }
 
         private let state = Mutex(State())
+        private let counter: Counter
         let logger: Logger
         let interval: Duration
 
@@ -24,11 +26,12 @@ struct SpanDropReporter: LogHandler {
             self.logger = logger
             self.interval = interval
             // Exposed from the start (at 0), so that a rate alert has a series to read.
-            Counter(label: MetricName.spansDropped).increment(by: 0)
+            counter = Counter(label: MetricName.spansDropped)
+            counter.increment(by: 0)
         }
 
         func dropped(_ count: Int, reason: String) {
-            Counter(label: MetricName.spansDropped).increment(by: count)
+            counter.increment(by: count)
             let report: (Int, String)? = state.withLock { state in
                 state.dropped += count
                 state.lastReason = reason
@@ -48,6 +51,8 @@ struct SpanDropReporter: LogHandler {
     }
 
     let tally: Tally
+    /// Paused after every failed export.
+    let pause: CollectorPause
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -63,6 +68,7 @@ struct SpanDropReporter: LogHandler {
         if message.hasPrefix("Spans were dropped"), let count = fields["dropped_count"].flatMap({ Int("\($0)") }) {
             tally.dropped(count, reason: "the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE)")
         } else if message.hasPrefix("Failed to export batch"), let count = fields["batch_size"].flatMap({ Int("\($0)") }) {
+            pause.exportFailed()
             let cause = event.error.map { "\($0)" } ?? fields["error"].map { "\($0)" } ?? "unknown"
             tally.dropped(count, reason: "the collector did not take a batch: \(cause)")
         }

@@ -10,7 +10,9 @@ import Tracing
 /// bootstrapped: spans are swift-distributed-tracing's no-ops and handlers get the enqueuer's
 /// traceparent as stored. On, spans go in batches over OTLP/HTTP (protobuf, or JSON with
 /// `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) from a bounded queue; an export that takes longer than
-/// a second is given up (counted as dropped), so shutdown flushes within about a second.
+/// a second is given up (counted as dropped), so shutdown flushes within about a second; after a
+/// failed export no span is recorded for 5 s (each counted as dropped), so a collector that is
+/// down or hanging costs the runner almost nothing.
 public enum TracingBackend {
     /// Whether the environment turns tracing on.
     public static func isEnabled(in environment: [String: String]) -> Bool {
@@ -40,12 +42,19 @@ public enum TracingBackend {
         configuration.metrics.enabled = false
         configuration.logs.enabled = false
         configuration.traces.batchSpanProcessor.exportTimeout = .seconds(1)
+        // OpenTelemetry's defaults (2,048 / 512) are sized for a service's requests; a runner ends
+        // thousands of spans a second, and one batch is in flight at a time.
+        configuration.traces.batchSpanProcessor.maxQueueSize = 8192
+        configuration.traces.batchSpanProcessor.maxExportBatchSize = 2048
         configuration.traces.otlpExporter.timeout = .seconds(1)
         let tally = SpanDropReporter.Tally(logger: logger)
-        configuration.diagnosticLogger = .custom(Logger(label: "skipper.otel") { _ in SpanDropReporter(tally: tally) })
+        let pause = CollectorPause()
+        configuration.diagnosticLogger = .custom(Logger(label: "skipper.otel") { _ in
+            SpanDropReporter(tally: tally, pause: pause)
+        })
         do {
             let backend = try OTel.makeTracingBackend(configuration: configuration)
-            InstrumentationSystem.bootstrap(backend.factory)
+            InstrumentationSystem.bootstrap(PausingTracer(base: backend.factory, pause: pause, tally: tally))
             return backend.service
         } catch {
             throw ConfigurationError(setting: "OTEL_* (tracing)", value: "\(error)", expected: "a configuration swift-otel accepts")

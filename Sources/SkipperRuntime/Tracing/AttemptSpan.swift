@@ -14,27 +14,30 @@ struct AttemptSpan: Sendable {
     /// tracing is on, else the enqueuer's context as stored.
     let traceParent: TraceParent?
 
-    /// Starts the span of `execution`'s attempt.
-    static func start(for execution: ClaimedExecution, now: Date = Date()) -> AttemptSpan {
+    /// Starts the span of `execution`'s attempt with `tracer` (the bootstrapped one unless told).
+    static func start(
+        for execution: ClaimedExecution, tracer: any Tracer = InstrumentationSystem.tracer, now: Date = Date()
+    ) -> AttemptSpan {
         let enqueuer = execution.traceContext.flatMap(TraceParent.init)
-        let span = InstrumentationSystem.tracer.startSpan(
-            "\(execution.jobType) process", context: enqueuer?.context ?? .topLevel, ofKind: .consumer)
+        let span = tracer.startSpan(
+            "\(execution.jobType) process", context: enqueuer?.context(using: tracer) ?? .topLevel, ofKind: .consumer)
         if span.isRecording {
-            var attributes = SpanAttributes()
-            attributes["messaging.system"] = "skipper"
-            attributes["messaging.operation.type"] = "process"
-            attributes["messaging.operation.name"] = "process"
-            attributes["messaging.destination.name"] = execution.queue
-            attributes["messaging.message.id"] = String(execution.executionID)
-            attributes["skipper.job_type"] = execution.jobType
-            attributes["skipper.attempt"] = execution.attempt
-            attributes["skipper.max_attempts"] = execution.maxAttempts
-            attributes["skipper.worker_id"] = execution.workerID
-            attributes["skipper.priority"] = execution.priority.description
-            attributes["skipper.queue_wait_ms"] = Int(max(0, now.timeIntervalSince(execution.runAt)) * 1000)
+            let attributes: SpanAttributes = [
+                "messaging.system": "skipper",
+                "messaging.operation.type": "process",
+                "messaging.operation.name": "process",
+                "messaging.destination.name": .string(execution.queue),
+                "messaging.message.id": .string(String(execution.executionID)),
+                "skipper.job_type": .string(execution.jobType),
+                "skipper.attempt": .int64(Int64(execution.attempt)),
+                "skipper.max_attempts": .int64(Int64(execution.maxAttempts)),
+                "skipper.worker_id": .string(execution.workerID),
+                "skipper.priority": .string(execution.priority.description),
+                "skipper.queue_wait_ms": .int64(Int64(max(0, now.timeIntervalSince(execution.runAt)) * 1000)),
+            ]
             span.attributes = attributes
         }
-        return AttemptSpan(span: span, traceParent: TraceParent(of: span.context) ?? enqueuer)
+        return AttemptSpan(span: span, traceParent: TraceParent(of: span.context, using: tracer) ?? enqueuer)
     }
 
     /// The execution as its handler sees it: `traceContext` is what it continues.
@@ -92,8 +95,18 @@ struct AttemptSpan: Sendable {
 /// trace are kept, so with tracing off and no stored trace contexts this stays empty.
 final class AttemptSpans: Sendable {
     private let open = Mutex<[Int64: AttemptSpan]>([:])
+    /// The bootstrapped tracer, looked up once: finding it in `InstrumentationSystem` casts every
+    /// instrument to `any Tracer`, which costs more than a span when done per attempt.
+    private let tracer: any Tracer
 
-    init() {}
+    init(tracer: any Tracer = InstrumentationSystem.tracer) {
+        self.tracer = tracer
+    }
+
+    /// Starts the span of `execution`'s attempt.
+    func start(for execution: ClaimedExecution) -> AttemptSpan {
+        AttemptSpan.start(for: execution, tracer: tracer)
+    }
 
     /// Keeps `span` until the outcome of `executionID` is written.
     func awaitOutcome(of executionID: Int64, _ span: AttemptSpan) {

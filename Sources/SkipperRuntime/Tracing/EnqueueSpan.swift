@@ -8,7 +8,7 @@ public struct EnqueueSpan: Sendable {
 
     /// Starts the span, a child of `parent` (a W3C traceparent) when one is given.
     public init(name: String, queue: String?, count: Int, parent: String?) {
-        let context = parent.flatMap(TraceParent.init)?.context ?? .topLevel
+        let context = parent.flatMap(TraceParent.init)?.context() ?? .topLevel
         span = InstrumentationSystem.tracer.startSpan(name, context: context, ofKind: .producer)
         guard span.isRecording else { return }
         span.attributes["messaging.system"] = "skipper"

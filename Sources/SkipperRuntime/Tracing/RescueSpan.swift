@@ -23,7 +23,7 @@ enum RescueSpan {
             ]
             span.addEvent(SpanEvent(name: "execution rescued", attributes: attributes))
             if let parent = execution.traceContext.flatMap(TraceParent.init) {
-                span.addLink(SpanLink(context: parent.context, attributes: attributes))
+                span.addLink(SpanLink(context: parent.context(), attributes: attributes))
             }
         }
         span.end()

@@ -10,29 +10,40 @@ public struct TraceParent: Sendable, Equatable {
     /// The span id (16 lowercase hex digits) of the span that is the parent of what comes next.
     public let spanID: Substring
 
-    /// Reads a header value; nil when it is not a version-00 traceparent.
+    /// Reads a header value; nil when it is not a version-00 traceparent. Checked byte by byte
+    /// (this runs for every attempt when tracing is on).
     public init?(_ value: String) {
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].count == 2, parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isHexDigit) })
-        else { return nil }
+        let utf8 = value.utf8
+        guard utf8.count >= 55 else { return nil }
+        for (offset, byte) in utf8.enumerated() {
+            if offset == 55 { guard byte == UInt8(ascii: "-") else { return nil }; break }
+            let isDash = offset == 2 || offset == 35 || offset == 52
+            guard isDash ? byte == UInt8(ascii: "-") : Self.isHexDigit(byte) else { return nil }
+        }
         self.value = value
-        self.traceID = parts[1]
-        self.spanID = parts[2]
+        self.traceID = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: 3)..<utf8.index(utf8.startIndex, offsetBy: 35)])
+        self.spanID = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: 36)..<utf8.index(utf8.startIndex, offsetBy: 52)])
     }
 
-    /// The context of the remote span this header names, as the bootstrapped instrument reads it
-    /// (the top-level context when tracing is off or the header says nothing it understands).
-    public var context: ServiceContext {
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    /// The context of the remote span this header names, as `instrument` (the bootstrapped one
+    /// unless told) reads it: the top-level context when tracing is off or the header says nothing
+    /// it understands.
+    public func context(using instrument: any Instrument = InstrumentationSystem.instrument) -> ServiceContext {
         var context = ServiceContext.topLevel
-        InstrumentationSystem.instrument.extract(["traceparent": value], into: &context, using: HeaderCarrier())
+        instrument.extract(["traceparent": value], into: &context, using: HeaderCarrier())
         return context
     }
 
-    /// The header for `context` as the bootstrapped instrument writes it; nil when tracing is off.
-    public init?(of context: ServiceContext) {
+    /// The header for `context` as `instrument` (the bootstrapped one unless told) writes it; nil
+    /// when tracing is off.
+    public init?(of context: ServiceContext, using instrument: any Instrument = InstrumentationSystem.instrument) {
         var headers: [String: String] = [:]
-        InstrumentationSystem.instrument.inject(context, into: &headers, using: HeaderCarrier())
+        instrument.inject(context, into: &headers, using: HeaderCarrier())
         guard let value = headers["traceparent"] else { return nil }
         self.init(value)
     }

@@ -19,7 +19,7 @@ struct ExecutionRunner: Sendable {
     /// Runs `execution`, claimed under identity number `generation`.
     func execute(_ execution: ClaimedExecution, generation: Int) async {
         defer { lifecycle.ended() }
-        let span = AttemptSpan.start(for: execution)
+        let span = spans.start(for: execution)
         let jobLogger = span.annotate(Attempt.logger(for: execution, base: logger))
         jobLogger.info("claimed", metadata: [LogKey.status: "\(LogStatus.jobClaimed)"])
         // A runner that was frozen (SIGSTOP, a paused VM) past the stale threshold may have been
