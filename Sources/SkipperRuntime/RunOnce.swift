@@ -61,13 +61,10 @@ package enum RunOnce {
         case .interrupted: outcome = .released
         case .cancelled: outcome = .failed(error: "cancelled")  // the fence refuses it: the row says cancelled
         }
-        let written = try await ExecutionStore.write(
-            [ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome)],
-            on: connection)
+        let item = ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome)
+        let written = try await ExecutionStore.write([item], on: connection)
         span.attemptEnded(outcome)
-        span.outcomeWritten(OutcomeWriter.Written(
-            item: ExecutionStore.Outcome(executionID: execution.executionID, attempt: execution.attempt, workerID: workerID, outcome: outcome),
-            status: written.accepted[execution.executionID], retryIn: written.retryIn[execution.executionID]))
+        span.outcomeWritten(OutcomeWriter.Written(item: item, result: written))
         try await WorkerRegistry.markStopped(workerID: workerID, on: connection)
         let status = written.accepted[execution.executionID]?.rawValue ?? "refused by the fence"
         switch outcome {

@@ -22,9 +22,9 @@ struct PausingTracer<Base: Tracer>: Tracer {
     ) -> PausingSpan<Base.Span> {
         if pause.isPaused {
             tally.dropped(1, reason: reason)
-            return .skipped(NoOpTracer.NoOpSpan(context: context()))
+            return PausingSpan(skippedWithin: context())
         }
-        return .recording(base.startSpan(
+        return PausingSpan(recording: base.startSpan(
             operationName, context: context(), ofKind: kind, at: instant(), function: function, file: fileID, line: line))
     }
 
@@ -41,34 +41,39 @@ struct PausingTracer<Base: Tracer>: Tracer {
     }
 }
 
-/// A span of ``PausingTracer``: the exporter's, or a no-op one while recording is paused.
-enum PausingSpan<Recording: Span>: Span {
-    case recording(Recording)
-    case skipped(NoOpTracer.NoOpSpan)
+/// A span of ``PausingTracer``: the exporter's (`recording`), or, while recording is paused, none
+/// and only the parent's context.
+struct PausingSpan<Recording: Span>: Span {
+    /// The exporter's span; nil when it was not recorded.
+    let recording: Recording?
+    private let parent: ServiceContext
 
-    private var span: any Span {
-        switch self {
-        case .recording(let span): span
-        case .skipped(let span): span
-        }
+    init(recording: Recording) {
+        self.recording = recording
+        parent = recording.context
     }
 
-    var context: ServiceContext { span.context }
-    var isRecording: Bool { span.isRecording }
+    init(skippedWithin parent: ServiceContext) {
+        recording = nil
+        self.parent = parent
+    }
+
+    var context: ServiceContext { recording?.context ?? parent }
+    var isRecording: Bool { recording?.isRecording ?? false }
     var operationName: String {
-        get { span.operationName }
-        nonmutating set { span.operationName = newValue }
+        get { recording?.operationName ?? "" }
+        nonmutating set { recording?.operationName = newValue }
     }
     var attributes: SpanAttributes {
-        get { span.attributes }
-        nonmutating set { span.attributes = newValue }
+        get { recording?.attributes ?? [:] }
+        nonmutating set { recording?.attributes = newValue }
     }
 
-    func setStatus(_ status: SpanStatus) { span.setStatus(status) }
-    func addEvent(_ event: SpanEvent) { span.addEvent(event) }
-    func addLink(_ link: SpanLink) { span.addLink(link) }
+    func setStatus(_ status: SpanStatus) { recording?.setStatus(status) }
+    func addEvent(_ event: SpanEvent) { recording?.addEvent(event) }
+    func addLink(_ link: SpanLink) { recording?.addLink(link) }
     func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
-        span.recordError(error, attributes: attributes, at: instant())
+        recording?.recordError(error, attributes: attributes, at: instant())
     }
-    func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) { span.end(at: instant()) }
+    func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) { recording?.end(at: instant()) }
 }

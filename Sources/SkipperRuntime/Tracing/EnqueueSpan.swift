@@ -11,11 +11,12 @@ public struct EnqueueSpan: Sendable {
         let context = parent.flatMap(TraceParent.init)?.context() ?? .topLevel
         span = InstrumentationSystem.tracer.startSpan(name, context: context, ofKind: .producer)
         guard span.isRecording else { return }
-        span.attributes["messaging.system"] = "skipper"
-        span.attributes["messaging.operation.type"] = "send"
-        span.attributes["messaging.operation.name"] = "send"
-        if let queue { span.attributes["messaging.destination.name"] = queue }
-        if count > 1 { span.attributes["messaging.batch.message_count"] = count }
+        var attributes: SpanAttributes = [
+            "messaging.system": "skipper", "messaging.operation.type": "send", "messaging.operation.name": "send",
+        ]
+        if let queue { attributes["messaging.destination.name"] = queue }
+        if count > 1 { attributes["messaging.batch.message_count"] = count }
+        span.attributes = attributes
     }
 
     /// What to store as `trace_context`: this span, or `fallback` (what was given) when tracing is off.

@@ -33,6 +33,13 @@ final class OutcomeWriter: Sendable {
 
         var executionID: Int64 { item.executionID }
         var attempt: Int { item.attempt }
+
+        /// What `result` (of the statement that wrote `item`) says became of it.
+        init(item: ExecutionStore.Outcome, result: ExecutionStore.WriteResult) {
+            self.item = item
+            status = result.accepted[item.executionID]
+            retryIn = result.retryIn[item.executionID]
+        }
     }
 
     /// - Parameter onWritten: called for each outcome once the database accepted or the fence refused it.
@@ -130,7 +137,7 @@ final class OutcomeWriter: Sendable {
 
     private func report(_ batch: [ExecutionStore.Outcome], _ result: ExecutionStore.WriteResult) {
         for item in batch {
-            onWritten(Written(item: item, status: result.accepted[item.executionID], retryIn: result.retryIn[item.executionID]))
+            onWritten(Written(item: item, result: result))
         }
     }
 }
